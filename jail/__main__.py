@@ -1,0 +1,3 @@
+from jail.cli import entry_point
+
+entry_point()

@@ -1,0 +1,111 @@
+"""The command line: parse, run, and turn every JailError into one line.
+
+This is the only module that prints errors or chooses an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from jail import __version__
+from jail.errors import EXIT_PYJAIL_FAILED, JailError, UsageError
+
+SUBCOMMANDS = ("syscalls",)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(f"{message} (see pyjail --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pyjail",
+        usage="pyjail [OPTIONS] [--] PROGRAM [ARGS...]\n"
+        "       pyjail syscalls [--groups | GROUP...]",
+        description="Run PROGRAM in a sandbox described by a TOML profile.",
+        epilog="Exit status: the program's own; 128+N if it died of signal N; "
+        "125 if pyjail failed; 126 if PROGRAM cannot be executed; 127 if not found.",
+    )
+    parser.add_argument("--profile", metavar="NAME|PATH", help="profile to use (default: by program name, else default)")
+    parser.add_argument("--print-filter", action="store_true", help="print the compiled seccomp filter (libseccomp PFC) and exit")
+    parser.add_argument("--debug", action="store_true", help="print each set-up step and its duration on stderr")
+    parser.add_argument("--quiet", action="store_true", help="print nothing of pyjail's own but errors")
+    parser.add_argument("--version", action="version", version=f"pyjail {__version__}")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv[: argv.index("--")] if "--" in argv else "--debug" in argv
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            return _subcommand(argv[0], argv[1:])
+        return run_program(build_parser().parse_args(argv))
+    except JailError as error:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        print(error.user_line(), file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_program(options) -> int:
+    from jail import launch_setup, launcher
+
+    command = options.command
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise UsageError("no program given (usage: pyjail [OPTIONS] [--] PROGRAM [ARGS...])")
+
+    started = time.perf_counter()
+    plan, compiled = launch_setup.prepare(command, options)
+    launcher.debug_line(options.debug, f"prepare: {(time.perf_counter() - started) * 1000:.2f} ms")
+    if not options.quiet:
+        for warning in compiled.warnings:
+            print(f"pyjail: warning: {warning}", file=sys.stderr)
+    if options.print_filter:
+        print(compiled.pfc() if compiled else "")
+        return 0
+    return launcher.run(plan)
+
+
+def _subcommand(name: str, argv: list[str]) -> int:
+    if name == "syscalls":
+        from jail import syscall_groups
+
+        parser = _Parser(prog="pyjail syscalls", description="List syscall groups and their members.")
+        parser.add_argument("--groups", action="store_true", help="list the group names with a description")
+        parser.add_argument("group", nargs="*", help="groups to expand")
+        options = parser.parse_args(argv)
+        if options.groups or not options.group:
+            for group in syscall_groups.group_names():
+                print(f"{group:18} {syscall_groups.DESCRIPTIONS.get(group, '')}")
+            return 0
+        for group in options.group:
+            if group not in syscall_groups.GROUPS:
+                raise UsageError(f"unknown syscall group {group!r}")
+            print(group)
+            for syscall in sorted(syscall_groups.expand([group])):
+                print(f"    {syscall}")
+        return 0
+    raise UsageError(f"unknown command {name}")
+
+
+def entry_point() -> None:
+    """Console script: exit with main()'s code."""
+    try:
+        code = main()
+    except Exception:  # a bug in pyjail: show it, but still fail as pyjail
+        import traceback
+
+        traceback.print_exc()
+        code = EXIT_PYJAIL_FAILED
+    sys.exit(code)

@@ -1,0 +1,60 @@
+"""Where pyjail looks for profiles and keeps its cache."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+SYSTEM_PROFILE_DIR = Path("/etc/pyjail/profiles.d")
+
+
+def user_profile_dir() -> Path:
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    return Path(config) / "pyjail" / "profiles"
+
+
+def bundled_profile_dir() -> Path:
+    """profiles.d of a source checkout, else the copy installed as data."""
+    beside_package = Path(__file__).resolve().parent.parent / "profiles.d"
+    if beside_package.is_dir():
+        return beside_package
+    return Path(sys.prefix) / "share" / "pyjail" / "profiles.d"
+
+
+def profile_dirs() -> list[Path]:
+    """The profile directories, most specific first."""
+    return [user_profile_dir(), SYSTEM_PROFILE_DIR, bundled_profile_dir()]
+
+
+def is_file(path: Path) -> bool:
+    """Path.is_file that treats an unreadable directory as empty.
+
+    A user may run pyjail with HOME still pointing at another user's home.
+    """
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def profile_names() -> set[str]:
+    names = set()
+    for directory in profile_dirs():
+        if is_dir(directory):
+            names.update(
+                p.stem for p in directory.glob("*.toml") if not p.stem.endswith(".local")
+            )
+    return names
+
+
+def cache_dir() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(cache) / "pyjail"

@@ -1,0 +1,267 @@
+"""Find, read, merge and validate TOML profiles.
+
+A profile is searched for in: a path given by the user, the user's
+~/.config/pyjail/profiles, /etc/pyjail/profiles.d, and the bundled
+profiles.d. `include` pulls other profiles in first (the including file wins
+key by key, lists are joined), and NAME.local.toml is merged after NAME.
+Every mistake raises ProfileError naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from jail import paths
+from jail.errors import ProfileError
+from jail.profile import suggest
+
+MAX_INCLUDE_DEPTH = 8
+
+STR, BOOL, INT, NUMBER = "string", "boolean", "integer", "number"
+STR_LIST = "list of strings"
+STR_TABLE = "table of strings"
+SIZE = "size"
+# A schema leaf is one of the type names above; a dict is a sub-table; a
+# one-element list holds the schema of each table in an array of tables.
+SCHEMA: dict = {
+    "description": STR,
+    "include": STR_LIST,
+    "seccomp": {
+        "default_action": STR,
+        "deny_action": STR,
+        "allow": STR_LIST,
+        "deny": STR_LIST,
+        "architectures": STR_LIST,
+        "rules": [
+            {
+                "syscalls": STR_LIST,
+                "action": STR,
+                "when": STR_LIST,
+                "unless": STR_LIST,
+                "comment": STR,
+            }
+        ],
+    },
+    "namespaces": {
+        "enabled": BOOL,
+        "user": BOOL,
+        "mount": BOOL,
+        "pid": BOOL,
+        "net": BOOL,
+        "ipc": BOOL,
+        "uts": BOOL,
+        "cgroup": BOOL,
+        "hostname": STR,
+        "root_inside": BOOL,
+    },
+    "filesystem": {
+        "private_tmp": BOOL,
+        "private_dev": BOOL,
+        "private_home": BOOL,
+        "home_keep": STR_LIST,
+        "read_only": STR_LIST,
+        "read_write": STR_LIST,
+        "hide": STR_LIST,
+        "landlock": STR,
+    },
+    "network": {"mode": STR},
+    "capabilities": {"keep": STR_LIST},
+    "limits": {
+        "nofile": SIZE,
+        "nproc": SIZE,
+        "as": SIZE,
+        "fsize": SIZE,
+        "cpu": SIZE,
+        "core": SIZE,
+        "stack": SIZE,
+        "memlock": SIZE,
+        "timeout": STR,
+    },
+    "environment": {
+        "clear": BOOL,
+        "keep": STR_LIST,
+        "unset": STR_LIST,
+        "set": STR_TABLE,
+    },
+}
+
+
+class RawProfile:
+    """Merged TOML data of a profile and its includes, with value origins."""
+
+    def __init__(self, name: str, source: str):
+        self.name = name
+        self.source = source
+        self.data: dict = {}
+        self.origins: dict[str, str] = {}
+        self.files: list[str] = []
+
+
+def find_profile(name_or_path: str) -> Path:
+    """Return the file a profile name or path refers to."""
+    if "/" in name_or_path or name_or_path.endswith((".toml", ".json")):
+        path = Path(os.path.expanduser(name_or_path))
+        if not paths.is_file(path):
+            raise ProfileError(name_or_path, "", "no such profile file")
+        return path
+    for directory in paths.profile_dirs():
+        candidate = directory / f"{name_or_path}.toml"
+        if paths.is_file(candidate):
+            return candidate
+    known = sorted(paths.profile_names())
+    hint = suggest(name_or_path, known) or "pyjail profile list shows them"
+    raise ProfileError(name_or_path, "", "no profile of that name", hint)
+
+
+def profile_for_program(program: str) -> Path:
+    """The per-application profile for a program's base name, else default."""
+    base = os.path.basename(program)
+    for directory in paths.profile_dirs():
+        candidate = directory / f"{base}.toml"
+        if paths.is_file(candidate):
+            return candidate
+    return find_profile("default")
+
+
+def load_raw(path: Path) -> RawProfile:
+    """Read a profile file with its includes and local overrides merged."""
+    raw = RawProfile(path.stem, str(path))
+    _merge_file(raw, path, chain=())
+    return raw
+
+
+def _merge_file(raw: RawProfile, path: Path, chain: tuple[str, ...]) -> None:
+    resolved = str(path.resolve())
+    if resolved in chain:
+        cycle = " -> ".join(Path(p).name for p in chain + (resolved,))
+        raise ProfileError(str(path), "include", f"include cycle: {cycle}")
+    if len(chain) >= MAX_INCLUDE_DEPTH:
+        raise ProfileError(str(path), "include", "includes nested too deeply")
+
+    data = read_toml(path)
+    check_schema(data, SCHEMA, str(path), "")
+
+    for index, name in enumerate(data.get("include", [])):
+        key = f"include[{index}]"
+        included = _resolve_include(name, path, key)
+        _merge_file(raw, included, chain + (resolved,))
+
+    own = {k: v for k, v in data.items() if k != "include"}
+    merge_into(raw.data, own, raw.origins, str(path), "")
+    raw.files.append(str(path))
+
+    for local in _local_overrides(path):
+        if str(local) not in raw.files:
+            local_data = read_toml(local)
+            check_schema(local_data, SCHEMA, str(local), "")
+            merge_into(raw.data, local_data, raw.origins, str(local), "")
+            raw.files.append(str(local))
+
+
+def _resolve_include(name: str, including: Path, key: str) -> Path:
+    if "/" in name:
+        candidate = (including.parent / os.path.expanduser(name)).resolve()
+        if not paths.is_file(candidate):
+            raise ProfileError(str(including), key, f"included file {name!r} not found")
+        return candidate
+    try:
+        return find_profile(name)
+    except ProfileError as error:
+        raise ProfileError(str(including), key, error.problem, error.hint) from None
+
+
+def _local_overrides(path: Path) -> list[Path]:
+    """NAME.local.toml beside the profile and in the user and system dirs."""
+    name = path.stem
+    if name.endswith(".local"):
+        return []
+    places = [path.parent] + [d for d in paths.profile_dirs() if d != path.parent]
+    return [p / f"{name}.local.toml" for p in places if paths.is_file(p / f"{name}.local.toml")]
+
+
+def read_toml(path: Path) -> dict:
+    """Parse one TOML file; a syntax error names the file and position."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10 only
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ProfileError(str(path), "", f"not valid TOML: {error}") from None
+    except OSError as error:
+        raise ProfileError(str(path), "", f"cannot read: {error.strerror}") from None
+
+
+def merge_into(base: dict, extra: dict, origins: dict, source: str, prefix: str) -> None:
+    """Merge `extra` over `base`: tables recurse, lists join, scalars replace."""
+    for key, value in extra.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            if not isinstance(base.get(key), dict):
+                base[key] = {}
+            merge_into(base[key], value, origins, source, path)
+        elif isinstance(value, list) and isinstance(base.get(key), list):
+            start = len(base[key])
+            base[key] = base[key] + [v for v in value if v not in base[key]]
+            for index in range(start, len(base[key])):
+                origins[f"{path}[{index}]"] = source
+        else:
+            base[key] = list(value) if isinstance(value, list) else value
+            origins[path] = source
+            if isinstance(value, list):
+                for index in range(len(value)):
+                    origins[f"{path}[{index}]"] = source
+
+
+def check_schema(data: dict, schema: dict, source: str, prefix: str) -> None:
+    """Refuse unknown keys and wrong types, naming the key path."""
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if key not in schema:
+            hint = suggest(key, schema) or "known keys: " + ", ".join(schema)
+            raise ProfileError(source, _display(path), "unknown key", hint)
+        _check_value(value, schema[key], source, path)
+
+
+def _check_value(value, expected, source: str, path: str) -> None:
+    if isinstance(expected, dict):
+        if not isinstance(value, dict):
+            _wrong_type(source, path, "a table", value)
+        check_schema(value, expected, source, path)
+    elif isinstance(expected, list):
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            _wrong_type(source, path, "an array of tables ([[...]])", value)
+        for index, item in enumerate(value):
+            check_schema(item, expected[0], source, f"{path}[{index}]")
+    elif not _LEAF_CHECKS[expected](value):
+        _wrong_type(source, path, f"a {expected}", value)
+
+
+_LEAF_CHECKS = {
+    STR: lambda v: isinstance(v, str),
+    BOOL: lambda v: isinstance(v, bool),
+    INT: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    SIZE: lambda v: isinstance(v, (int, str)) and not isinstance(v, bool),
+    STR_LIST: lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
+    STR_TABLE: lambda v: isinstance(v, dict) and all(isinstance(i, str) for i in v.values()),
+}
+
+
+def _wrong_type(source: str, path: str, expected: str, value) -> None:
+    found = type(value).__name__
+    names = {"str": "a string", "bool": "a boolean", "int": "an integer", "list": "a list", "dict": "a table"}
+    raise ProfileError(
+        source,
+        _display(path),
+        f"expected {expected}, found {names.get(found, found)} {value!r}",
+    )
+
+
+def _display(path: str) -> str:
+    """`seccomp.rules[2].action` as `[seccomp].rules[2].action`."""
+    head, dot, rest = path.partition(".")
+    return f"[{head}].{rest}" if dot else path

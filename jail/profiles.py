@@ -1,0 +1,258 @@
+"""Turn merged profile data into a validated, frozen Profile."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jail import profile_loader, syscall_groups
+from jail.errors import ProfileError
+from jail.profile import (
+    ALLOW,
+    Action,
+    Environment,
+    Filesystem,
+    Namespaces,
+    Profile,
+    Rule,
+    Seccomp,
+    parse_action,
+    parse_condition,
+    suggest,
+)
+
+ARCHITECTURES = ("native", "x86_64", "x86", "x32", "aarch64", "arm")
+NETWORK_MODES = ("host", "none")
+LANDLOCK_MODES = ("auto", "off", "required")
+DEFAULT_DENY = "errno:EPERM"
+DEFAULT_ALLOWLIST_ANSWER = "errno:ENOSYS"
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+UNLIMITED = -1
+
+
+def load(name_or_path: str) -> Profile:
+    """Load a profile by name or path, with includes, and validate it."""
+    path = profile_loader.find_profile(name_or_path)
+    return build(profile_loader.load_raw(path))
+
+
+def load_for_program(program: str) -> Profile:
+    return build(profile_loader.load_raw(profile_loader.profile_for_program(program)))
+
+
+def load_path(path: Path) -> Profile:
+    return build(profile_loader.load_raw(path))
+
+
+def build(raw: profile_loader.RawProfile) -> Profile:
+    data = raw.data
+    namespaces = _namespaces(raw)
+    network = _choice(raw, "network", "mode", NETWORK_MODES, "host")
+    return Profile(
+        name=raw.name,
+        source=raw.source,
+        description=data.get("description", ""),
+        files=tuple(raw.files),
+        seccomp=_seccomp(raw),
+        namespaces=namespaces,
+        filesystem=_filesystem(raw),
+        network=network,
+        capabilities_keep=_capabilities(raw),
+        limits=_limits(raw),
+        environment=_environment(data.get("environment", {})),
+        raw=data,
+    )
+
+
+def _origin(raw, key: str) -> str:
+    return raw.origins.get(key, raw.source)
+
+
+def _seccomp(raw) -> Seccomp:
+    section = raw.data.get("seccomp", {})
+    allow = _expand(raw, "seccomp.allow", section.get("allow", []))
+    deny = _expand(raw, "seccomp.deny", section.get("deny", []))
+
+    default_text = section.get("default_action")
+    if default_text is None:
+        default_text = DEFAULT_ALLOWLIST_ANSWER if allow else "allow"
+    default = parse_action(
+        default_text, _origin(raw, "seccomp.default_action"), "[seccomp].default_action"
+    )
+    deny_action = parse_action(
+        section.get("deny_action", DEFAULT_DENY),
+        _origin(raw, "seccomp.deny_action"),
+        "[seccomp].deny_action",
+    )
+    if not deny_action.denies:
+        raise ProfileError(
+            _origin(raw, "seccomp.deny_action"),
+            "[seccomp].deny_action",
+            f"{deny_action} does not deny anything",
+            "use errno:NAME, kill, kill-process or trap",
+        )
+
+    rules = tuple(
+        _rule(raw, index, table) for index, table in enumerate(section.get("rules", []))
+    )
+    architectures = tuple(section.get("architectures", ["native"]))
+    for index, arch in enumerate(architectures):
+        if arch not in ARCHITECTURES:
+            key = f"[seccomp].architectures[{index}]"
+            source = _origin(raw, f"seccomp.architectures[{index}]")
+            raise ProfileError(source, key, f"unknown architecture {arch!r}", suggest(arch, ARCHITECTURES))
+    return Seccomp(default, deny_action, allow, deny, rules, architectures, raw.origins)
+
+
+def _expand(raw, key: str, names: list[str]) -> dict[str, str]:
+    """Expand @groups and check every name against the syscall table."""
+    known = syscall_groups.known_syscalls()
+    for index, name in enumerate(names):
+        source = _origin(raw, f"{key}[{index}]")
+        shown = f"[{key.replace('.', '].', 1)}[{index}]"
+        if name.startswith("@"):
+            if name not in syscall_groups.GROUPS:
+                hint = suggest(name, syscall_groups.GROUPS) or "pyjail syscalls --groups lists them"
+                raise ProfileError(source, shown, f"unknown syscall group {name!r}", hint)
+        elif name not in known:
+            raise ProfileError(source, shown, f"unknown syscall {name!r}", suggest(name, known))
+    return syscall_groups.expand(names)
+
+
+def _rule(raw, index: int, table: dict) -> Rule:
+    key = f"seccomp.rules[{index}]"
+    shown = f"[seccomp].rules[{index}]"
+    source = _origin(raw, f"{key}.action")
+    if "syscalls" not in table or not table["syscalls"]:
+        raise ProfileError(source, f"{shown}.syscalls", "a rule needs at least one syscall")
+    if "action" not in table:
+        raise ProfileError(source, f"{shown}.action", "a rule needs an action", 'e.g. action = "errno:EPERM"')
+    syscalls = tuple(_expand(raw, f"{key}.syscalls", table["syscalls"]))
+    action = parse_action(table["action"], source, f"{shown}.action")
+    when = tuple(parse_condition(c, source, f"{shown}.when") for c in table.get("when", []))
+    unless = tuple(
+        tuple(parse_condition(part, source, f"{shown}.unless") for part in alternative.split("&&"))
+        for alternative in table.get("unless", [])
+    )
+    _check_conditions(source, shown, when, unless, action)
+    return Rule(syscalls, action, when, unless, source, shown, table.get("comment", ""))
+
+
+def _check_conditions(source, shown, when, unless, action: Action) -> None:
+    """libseccomp compares each argument at most once in a rule."""
+    for group, name in [(when, "when")] + [(alt, "unless") for alt in unless]:
+        seen = set()
+        for condition in group:
+            if condition.index in seen:
+                raise ProfileError(
+                    source,
+                    f"{shown}.{name}",
+                    f"arg{condition.index} is compared twice in one rule",
+                    "split it into two rules, or use unless for exceptions",
+                )
+            seen.add(condition.index)
+    if unless and action == ALLOW:
+        raise ProfileError(source, f"{shown}.unless", "unless makes sense only for a denying action")
+
+
+def _namespaces(raw) -> Namespaces:
+    section = raw.data.get("namespaces", {})
+    network_none = raw.data.get("network", {}).get("mode") == "none"
+    return Namespaces(
+        user=section.get("user"),
+        mount=section.get("mount", False),
+        pid=section.get("pid", False),
+        net=section.get("net", False) or network_none,
+        ipc=section.get("ipc", False),
+        uts=section.get("uts", False) or bool(section.get("hostname")),
+        cgroup=section.get("cgroup", False),
+        hostname=section.get("hostname", ""),
+        root_inside=section.get("root_inside", False),
+        enabled=section.get("enabled", True),
+    )
+
+
+def _filesystem(raw) -> Filesystem:
+    section = raw.data.get("filesystem", {})
+    return Filesystem(
+        private_tmp=section.get("private_tmp", False),
+        private_dev=section.get("private_dev", False),
+        private_home=section.get("private_home", False),
+        home_keep=tuple(section.get("home_keep", [])),
+        read_only=tuple(section.get("read_only", [])),
+        read_write=tuple(section.get("read_write", [])),
+        hide=tuple(section.get("hide", [])),
+        landlock=_choice(raw, "filesystem", "landlock", LANDLOCK_MODES, "auto"),
+    )
+
+
+def _choice(raw, section: str, key: str, choices, default: str) -> str:
+    value = raw.data.get(section, {}).get(key, default)
+    if value not in choices:
+        raise ProfileError(
+            _origin(raw, f"{section}.{key}"),
+            f"[{section}].{key}",
+            f"unknown value {value!r}",
+            suggest(value, choices) or "expected one of " + ", ".join(choices),
+        )
+    return value
+
+
+def _capabilities(raw) -> tuple[str, ...]:
+    from jail import caps
+
+    keep = raw.data.get("capabilities", {}).get("keep", [])
+    for index, name in enumerate(keep):
+        if caps.capability_number(name) is None:
+            raise ProfileError(
+                _origin(raw, f"capabilities.keep[{index}]"),
+                f"[capabilities].keep[{index}]",
+                f"unknown capability {name!r}",
+                suggest(name.upper(), caps.capability_names()),
+            )
+    return tuple(caps.normalize(name) for name in keep)
+
+
+def _limits(raw) -> dict[str, int]:
+    limits = {}
+    for key, value in raw.data.get("limits", {}).items():
+        source = _origin(raw, f"limits.{key}")
+        if key == "timeout":
+            limits[key] = parse_duration(value, source, "[limits].timeout")
+        else:
+            limits[key] = parse_size(value, source, f"[limits].{key}")
+    return limits
+
+
+def parse_size(value, source: str, key: str) -> int:
+    """An integer, a size with a unit (512M, 4G), or "unlimited"."""
+    if isinstance(value, int):
+        if value < 0:
+            raise ProfileError(source, key, f"{value} is negative")
+        return value
+    if value.strip().lower() in ("unlimited", "infinity"):
+        return UNLIMITED
+    match = _SIZE.match(value)
+    if not match:
+        raise ProfileError(source, key, f"cannot read size {value!r}", "e.g. 1024, 512M, 4G or unlimited")
+    scale = 1024 ** "KMGT".find(match[2].upper()) * 1024 if match[2] else 1
+    return int(float(match[1]) * scale)
+
+
+def parse_duration(value, source: str, key: str) -> float:
+    """Seconds, or a number with ms, s, m or h."""
+    match = _DURATION.match(str(value))
+    if not match or float(match[1]) <= 0:
+        raise ProfileError(source, key, f"cannot read duration {value!r}", "e.g. 30, 1.5s, 10m")
+    factor = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[match[2]]
+    return float(match[1]) * factor
+
+
+def _environment(section: dict) -> Environment:
+    return Environment(
+        clear=section.get("clear", False),
+        keep=tuple(section.get("keep", [])),
+        unset=tuple(section.get("unset", [])),
+        set=dict(section.get("set", {})),
+    )

@@ -1,0 +1,140 @@
+"""A broken profile: exit 125, one clear line, no traceback, target never run."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_pyjail
+
+BAD_PROFILES = {
+    "unknown_syscall": (
+        '[seccomp]\ndeny = ["ptrac"]\n',
+        "[seccomp].deny[0]: unknown syscall 'ptrac' (did you mean ptrace?)",
+    ),
+    "misspelt_key": (
+        '[seccomp]\ndney = ["ptrace"]\n',
+        "[seccomp].dney: unknown key (did you mean deny?)",
+    ),
+    "misspelt_section": (
+        '[secomp]\ndeny = ["ptrace"]\n',
+        "secomp: unknown key (did you mean seccomp?)",
+    ),
+    "wrong_type": (
+        '[seccomp]\ndeny = "ptrace"\n',
+        "[seccomp].deny: expected a list of strings, found a string 'ptrace'",
+    ),
+    "unknown_group": (
+        '[seccomp]\ndeny = ["@mountt"]\n',
+        "[seccomp].deny[0]: unknown syscall group '@mountt' (did you mean @mount?)",
+    ),
+    "unknown_errno": (
+        '[seccomp]\ndeny_action = "errno:EPRM"\ndeny = ["ptrace"]\n',
+        "[seccomp].deny_action: unknown errno 'EPRM' (did you mean EPERM?)",
+    ),
+    "unknown_action": (
+        '[seccomp]\ndefault_action = "deny"\n',
+        "[seccomp].default_action: unknown action 'deny'",
+    ),
+    "bad_condition": (
+        '[[seccomp.rules]]\nsyscalls = ["ioctl"]\naction = "errno"\nwhen = ["arg1 = 5"]\n',
+        "[seccomp].rules[0].when: cannot read condition 'arg1 = 5'",
+    ),
+    "unknown_constant": (
+        '[[seccomp.rules]]\nsyscalls = ["ioctl"]\naction = "errno"\nwhen = ["arg1 == TIOCSTII"]\n',
+        "[seccomp].rules[0].when: unknown constant 'TIOCSTII' (did you mean TIOCSTI?)",
+    ),
+    "dodgeable_int_comparison": (
+        '[[seccomp.rules]]\nsyscalls = ["socket"]\naction = "allow"\nwhen = ["arg0 != AF_PACKET"]\n'
+        '[seccomp]\ndefault_action = "errno:EPERM"\n',
+        "could be dodged by setting its upper 32 bits",
+    ),
+    "toml_syntax": ("[seccomp\n", "not valid TOML"),
+    "unknown_capability": (
+        '[capabilities]\nkeep = ["CAP_NET_RAWW"]\n',
+        "[capabilities].keep[0]: unknown capability 'CAP_NET_RAWW' (did you mean CAP_NET_RAW?)",
+    ),
+    "bad_size": ('[limits]\nnofile = "lots"\n', "[limits].nofile: cannot read size 'lots'"),
+    "conflict": (
+        '[seccomp]\nallow = ["ptrace"]\ndeny = ["ptrace"]\n',
+        "ptrace is both allowed (via ptrace) and denied (via ptrace)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PROFILES))
+def test_bad_profile_is_one_clear_line(case, tmp_path):
+    text, expected = BAD_PROFILES[case]
+    profile = tmp_path / f"{case}.toml"
+    profile.write_text(text)
+    marker = tmp_path / "target-ran"
+
+    result = run_pyjail("--profile", str(profile), "--", "touch", str(marker))
+
+    assert result.returncode == 125
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"pyjail: {profile}: ")
+    assert expected in lines[0]
+    assert not marker.exists()
+
+
+def test_error_in_an_included_profile_names_that_file(tmp_path):
+    (tmp_path / "base.toml").write_text('[seccomp]\ndeny = ["no_such_call"]\n')
+    top = tmp_path / "top.toml"
+    top.write_text('include = ["./base.toml"]\n')
+    result = run_pyjail("--profile", str(top), "--", "true")
+    assert result.returncode == 125
+    assert result.stderr.startswith(f"pyjail: {tmp_path / 'base.toml'}: [seccomp].deny[0]")
+
+
+def test_include_cycle_is_reported(tmp_path):
+    (tmp_path / "a.toml").write_text('include = ["./b.toml"]\n')
+    (tmp_path / "b.toml").write_text('include = ["./a.toml"]\n')
+    result = run_pyjail("--profile", str(tmp_path / "a.toml"), "--", "true")
+    assert result.returncode == 125
+    assert "include cycle: a.toml -> b.toml -> a.toml" in result.stderr
+
+
+def test_missing_profile_name(tmp_path):
+    result = run_pyjail("--profile", "strcit", "--", "true")
+    assert result.returncode == 125
+    assert result.stderr == "pyjail: strcit: no profile of that name (did you mean strict?)\n"
+
+
+def test_missing_profile_path(tmp_path):
+    result = run_pyjail("--profile", str(tmp_path / "nope.toml"), "--", "true")
+    assert result.returncode == 125
+    assert result.stderr == f"pyjail: {tmp_path / 'nope.toml'}: no such profile file\n"
+
+
+def test_unknown_option_is_a_usage_error():
+    result = run_pyjail("--no-such-option", "--", "true")
+    assert result.returncode == 125
+    assert result.stderr.startswith("pyjail: unrecognized arguments")
+    assert "Traceback" not in result.stderr
+
+
+def test_local_override_is_merged_last(tmp_path, probe):
+    (tmp_path / "app.toml").write_text('include = ["default"]\n')
+    (tmp_path / "app.local.toml").write_text('[seccomp]\ndeny = ["@network-io"]\n')
+    result = run_pyjail("--profile", str(tmp_path / "app.toml"), "--", probe, "unix")
+    assert "socket_unix errno EPERM" in result.stdout
+
+
+def test_user_profile_directory_is_searched_first(tmp_path, probe):
+    profiles = tmp_path / "pyjail" / "profiles"
+    profiles.mkdir(parents=True)
+    (profiles / "mine.toml").write_text('include = ["default"]\n[seccomp]\ndeny = ["socket"]\n')
+    env = {"PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": str(tmp_path)}
+    result = run_pyjail("--profile", "mine", "--", probe, "unix", env=env)
+    assert "socket_unix errno EPERM" in result.stdout
+
+
+def test_profile_chosen_by_program_name(tmp_path, probe):
+    profiles = tmp_path / "pyjail" / "profiles"
+    profiles.mkdir(parents=True)
+    (profiles / "probe.toml").write_text('include = ["default"]\n[seccomp]\ndeny = ["socket"]\n')
+    env = {"PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": str(tmp_path)}
+    result = run_pyjail("--", probe, "unix", env=env)
+    assert "socket_unix errno EPERM" in result.stdout
