@@ -12,16 +12,22 @@ import time
 from jail import __version__
 from jail.errors import EXIT_PYJAIL_FAILED, JailError, UsageError
 
-SUBCOMMANDS = ("syscalls",)
+# `pyjail NAME ...` runs module:function(argv) -> exit code. A program of
+# the same name still runs with `pyjail -- NAME`.
+SUBCOMMANDS = {
+    "syscalls": "jail.cmd_syscalls:main",
+}
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """argparse that reports mistakes as a UsageError (exit 125), not exit 2."""
+
     def error(self, message: str):
         raise UsageError(f"{message} (see pyjail --help)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="pyjail",
         usage="pyjail [OPTIONS] [--] PROGRAM [ARGS...]\n"
         "       pyjail syscalls [--groups | GROUP...]",
@@ -54,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly, as cat does.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def run_program(options) -> int:
@@ -78,25 +90,11 @@ def run_program(options) -> int:
 
 
 def _subcommand(name: str, argv: list[str]) -> int:
-    if name == "syscalls":
-        from jail import syscall_groups
+    """Run `pyjail NAME ...`: each subcommand lives in its own module."""
+    import importlib
 
-        parser = _Parser(prog="pyjail syscalls", description="List syscall groups and their members.")
-        parser.add_argument("--groups", action="store_true", help="list the group names with a description")
-        parser.add_argument("group", nargs="*", help="groups to expand")
-        options = parser.parse_args(argv)
-        if options.groups or not options.group:
-            for group in syscall_groups.group_names():
-                print(f"{group:18} {syscall_groups.DESCRIPTIONS.get(group, '')}")
-            return 0
-        for group in options.group:
-            if group not in syscall_groups.GROUPS:
-                raise UsageError(f"unknown syscall group {group!r}")
-            print(group)
-            for syscall in sorted(syscall_groups.expand([group])):
-                print(f"    {syscall}")
-        return 0
-    raise UsageError(f"unknown command {name}")
+    module_name, _, function = SUBCOMMANDS[name].partition(":")
+    return getattr(importlib.import_module(module_name), function)(argv)
 
 
 def entry_point() -> None:
