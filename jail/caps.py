@@ -6,9 +6,24 @@ table is data so that validating a profile needs no extension module.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 
 from jail import _sys
+
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
 
 CAPABILITIES = (
     "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
@@ -53,8 +68,6 @@ def drop_capabilities(keep: tuple[str, ...]) -> None:
     bounding set cannot shrink; that is safe only when the process holds no
     capability at all, since no_new_privs then stops it from gaining any.
     """
-    import prctl
-
     kept = {capability_number(name) for name in keep}
     _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_CLEAR_ALL)
 
@@ -67,11 +80,27 @@ def drop_capabilities(keep: tuple[str, ...]) -> None:
 
     # The permitted and effective sets are left alone: the remaining set-up
     # steps may need them, and execve recomputes both from the bounding set.
-    names = [CAPABILITIES[n] for n in kept]
-    prctl.cap_inheritable.limit(*[getattr(prctl, "CAP_" + n.upper()) for n in names])
+    _set_inheritable(sum(1 << number for number in kept))
 
     if not can_drop_bounding and _permitted_count() > len(kept):
         raise OSError(errno.EPERM, "cannot drop the bounding set without CAP_SETPCAP")
+
+
+def _set_inheritable(mask: int) -> None:
+    """capset with only the inheritable set changed.
+
+    Done with two raw calls rather than python-prctl: that module's import
+    would cost every launch a millisecond for this one call.
+    """
+    header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)()
+    if _sys.libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget failed", "capget")
+    data[0].inheritable = mask & 0xFFFFFFFF
+    data[1].inheritable = mask >> 32
+    if _sys.libc.capset(ctypes.byref(header), data) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "capset failed", "capset")
 
 
 def _has_effective(number: int) -> bool:

@@ -5,7 +5,6 @@ This is the only module that prints errors or chooses an exit code.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
@@ -19,14 +18,11 @@ SUBCOMMANDS = {
 }
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse that reports mistakes as a UsageError (exit 125), not exit 2."""
+def build_parser():
+    import argparse
 
-    def error(self, message: str):
-        raise UsageError(f"{message} (see pyjail --help)")
+    from jail.cli_parser import Parser
 
-
-def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="pyjail",
         usage="pyjail [OPTIONS] [--] PROGRAM [ARGS...]\n"
@@ -50,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS:
             return _subcommand(argv[0], argv[1:])
+        from jail import fast_launch
+
+        code = fast_launch.try_launch(argv)
+        if code is not None:
+            return code
         return run_program(build_parser().parse_args(argv))
     except JailError as error:
         if debug:
@@ -78,13 +79,13 @@ def run_program(options) -> int:
         raise UsageError("no program given (usage: pyjail [OPTIONS] [--] PROGRAM [ARGS...])")
 
     started = time.perf_counter()
-    plan, compiled = launch_setup.prepare(command, options)
+    plan, record = launch_setup.prepare(command, options)
     launcher.debug_line(options.debug, f"prepare: {(time.perf_counter() - started) * 1000:.2f} ms")
     if not options.quiet:
-        for warning in compiled.warnings:
+        for warning in record["warnings"]:
             print(f"pyjail: warning: {warning}", file=sys.stderr)
     if options.print_filter:
-        print(compiled.pfc() if compiled else "")
+        print(record["pfc"])
         return 0
     return launcher.run(plan)
 

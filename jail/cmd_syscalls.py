@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jail import syscall_groups
-from jail.cli import Parser
+from jail.cli_parser import Parser
 from jail.errors import UsageError
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import time
 
-from jail import _sys, caps, limits, profiles
-from jail.environment import build_environment
+from jail import filter_cache, paths, profiles, sandbox_steps
 from jail.errors import ProgramError
-from jail.launcher import LaunchPlan
+from jail.launcher import debug_line
 
 
 def resolve_program(name: str) -> str:
@@ -34,44 +34,64 @@ def resolve_program(name: str) -> str:
     return os.path.abspath(path)
 
 
-def choose_profile(options, program: str):
-    if options.profile:
-        return profiles.load(options.profile)
-    return profiles.load_for_program(program)
+def load_profile_and_filter(options, program: str, variant: str = "plain"):
+    """The profile and its compiled filter, from the cache when still valid.
+
+    Returns (profile, record): the record holds "programs" (role, BPF)
+    pairs, the "pfc" text and compiler "warnings".
+    """
+    request = filter_cache.request_key(options.profile, program)
+    cached = filter_cache.lookup(request, variant)
+    if cached is not None:
+        debug_line(options.debug, f"filter: from cache, {len(cached['programs'])} programs, not compiled")
+        return profiles.build(_raw_from_cache(cached)), cached
+
+    from jail import profile_loader, seccomp_compiler
+
+    with paths.recording_probes() as probes:
+        if options.profile:
+            path = profile_loader.find_profile(options.profile)
+        else:
+            path = profile_loader.profile_for_program(program)
+        raw = profile_loader.load_raw(path)
+    profile = profiles.build(raw)
+    started = time.perf_counter()
+    compiled = seccomp_compiler.compile_profile(profile)
+    debug_line(
+        options.debug,
+        f"filter: compiled with libseccomp in {(time.perf_counter() - started) * 1000:.2f} ms",
+    )
+    record = {
+        "name": raw.name,
+        "source": raw.source,
+        "files": list(raw.files),
+        "data": raw.data,
+        "origins": raw.origins,
+        "programs": [(p.role, p.bpf) for p in compiled.programs],
+        "pfc": compiled.pfc(),
+        "warnings": compiled.warnings,
+    }
+    record["spec"] = sandbox_steps.launch_spec(profile, [bpf for _role, bpf in record["programs"]])
+    # Only a profile read entirely through the recorded loader can be
+    # checked for staleness later.
+    if all(os.path.abspath(f) in probes for f in raw.files):
+        filter_cache.store(request, variant, probes, record)
+    return profile, record
+
+
+def _raw_from_cache(entry: dict):
+    from jail.profile_loader import RawProfile
+
+    raw = RawProfile(entry["name"], entry["source"])
+    raw.data, raw.origins, raw.files = entry["data"], entry["origins"], entry["files"]
+    return raw
 
 
 def prepare(command: list[str], options):
-    """Build the launch plan; returns (plan, compiled filter)."""
-    from jail import seccomp_compiler
-
+    """Build the launch plan; returns (plan, filter record)."""
     program = resolve_program(command[0])
-    profile = choose_profile(options, program)
-    compiled = seccomp_compiler.compile_profile(profile)
-    plan = LaunchPlan(
-        profile=profile,
-        program=program,
-        argv=list(command),
-        env=build_environment(profile.environment, dict(os.environ)),
-        bpf_programs=[p.bpf for p in compiled.programs],
-        debug=options.debug,
-        timeout=profile.limits.get("timeout"),
-    )
-    plan.child_steps = child_steps(plan)
-    return plan, compiled
+    profile, record = load_profile_and_filter(options, program)
+    spec = sandbox_steps.launch_spec(profile, [bpf for _role, bpf in record["programs"]])
+    return sandbox_steps.plan_from_spec(spec, program, command, options.debug, profile), record
 
 
-def child_steps(plan: LaunchPlan) -> list:
-    """The checklist the child runs, in order; the filter comes last."""
-    profile = plan.profile
-    resource_limits = {k: v for k, v in profile.limits.items() if k != "timeout"}
-    return [
-        ("resource limits", lambda: limits.apply_limits(resource_limits)),
-        ("capabilities", lambda: caps.drop_capabilities(profile.capabilities_keep)),
-        ("no_new_privs", _sys.set_no_new_privs),
-        ("seccomp", lambda: _load_filters(plan.bpf_programs)),
-    ]
-
-
-def _load_filters(programs: list[bytes]) -> None:
-    for program in programs:
-        _sys.load_bpf(program)

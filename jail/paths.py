@@ -27,15 +27,42 @@ def profile_dirs() -> list[Path]:
     return [user_profile_dir(), SYSTEM_PROFILE_DIR, bundled_profile_dir()]
 
 
+# While a profile is being resolved: every path probed, with the bytes read
+# from it or None where there was no file. The filter cache checks exactly
+# these paths before it trusts an entry.
+_probes: dict | None = None
+
+
+class recording_probes:
+    """Context manager collecting the probes of one profile resolution."""
+
+    def __enter__(self) -> dict:
+        global _probes
+        _probes = {}
+        return _probes
+
+    def __exit__(self, *exc_info) -> None:
+        global _probes
+        _probes = None
+
+
+def note_read(path, content: bytes) -> None:
+    if _probes is not None:
+        _probes[os.path.abspath(path)] = content
+
+
 def is_file(path: Path) -> bool:
     """Path.is_file that treats an unreadable directory as empty.
 
     A user may run pyjail with HOME still pointing at another user's home.
     """
     try:
-        return path.is_file()
+        found = path.is_file()
     except OSError:
-        return False
+        found = False
+    if not found and _probes is not None:
+        _probes.setdefault(os.path.abspath(path), None)
+    return found
 
 
 def is_dir(path: Path) -> bool:
@@ -53,8 +80,3 @@ def profile_names() -> set[str]:
                 p.stem for p in directory.glob("*.toml") if not p.stem.endswith(".local")
             )
     return names
-
-
-def cache_dir() -> Path:
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return Path(cache) / "pyjail"

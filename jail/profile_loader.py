@@ -189,7 +189,11 @@ def read_toml(path: Path) -> dict:
         import tomli as tomllib
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            content = handle.read()
+        paths.note_read(path, content)
+        return tomllib.loads(content.decode())
+    except UnicodeDecodeError:
+        raise ProfileError(str(path), "", "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ProfileError(str(path), "", f"not valid TOML: {error}") from None
     except OSError as error:

@@ -1,0 +1,137 @@
+"""Cache of compiled profiles, so that a repeated launch needs neither TOML
+nor libseccomp.
+
+An entry holds the merged profile data and its BPF programs, plus every file
+the profile search looked at: its full content, or None where no file was.
+An entry is used only if each of those paths still holds exactly that
+content (or is still absent), and the pyjail, libseccomp and architecture
+it was built with are the running ones. Anything else, including an entry
+that cannot be read, means compiling again and replacing it.
+
+The format is marshal of plain values (dicts, lists, str, bytes, ints):
+loading it runs no code, unlike pickle, and needs no import. The directory
+is the user's own (~/.cache/pyjail, mode 0700), and pyjail hides it inside
+every sandbox that has a filesystem view, so that a sandboxed program cannot
+plant a filter for the next launch.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import zlib
+
+from jail import __version__
+
+FORMAT = 2
+_SOURCES_THAT_SHAPE_FILTERS = (
+    "seccomp_compiler.py",
+    "syscall_groups.py",
+    "syscall_table.py",
+    "constants.py",
+    "profiles.py",
+    "profile.py",
+    "profile_loader.py",
+)
+
+
+def request_key(profile_option: str | None, program: str) -> str:
+    """What the user asked for: a profile path, a profile name, or a program."""
+    if profile_option:
+        if "/" in profile_option or profile_option.endswith((".toml", ".json")):
+            return "path:" + os.path.abspath(os.path.expanduser(profile_option))
+        return "name:" + profile_option
+    return "program:" + os.path.basename(program)
+
+
+def cache_dir() -> str:
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(cache, "pyjail")
+
+
+def entry_path(request: str, variant: str) -> str:
+    name = f"{zlib.crc32(f'{request}|{variant}'.encode()):08x}.bin"
+    return os.path.join(cache_dir(), "profiles", name)
+
+
+def build_stamp() -> list:
+    """What, besides the profile files, decides the compiled result."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    sources = []
+    for name in _SOURCES_THAT_SHAPE_FILTERS:
+        try:
+            info = os.stat(os.path.join(package, name))
+            sources.append((name, info.st_size, info.st_mtime_ns))
+        except OSError:
+            sources.append((name, 0, 0))
+    return [__version__, _libseccomp_version(), os.uname().machine, sources]
+
+
+def _libseccomp_version() -> str:
+    import ctypes
+
+    try:
+        library = ctypes.CDLL("libseccomp.so.2")
+    except OSError:
+        return "missing"
+    library.seccomp_version.restype = ctypes.POINTER(ctypes.c_uint * 3)
+    return ".".join(str(part) for part in library.seccomp_version().contents)
+
+
+def lookup(request: str, variant: str) -> dict | None:
+    """The cached entry for this request, if it is still exactly right."""
+    try:
+        with open(entry_path(request, variant), "rb") as handle:
+            blob = handle.read()
+        entry = _decode(blob)
+    except (OSError, ValueError, EOFError, TypeError, KeyError):
+        return None
+    if entry is None or entry["stamp"] != build_stamp():
+        return None
+    if not all(_still_same(path, content) for path, content in entry["dependencies"]):
+        return None
+    return entry
+
+
+def _decode(blob: bytes) -> dict | None:
+    if len(blob) < 8 or zlib.crc32(blob[8:]) != int.from_bytes(blob[:8], "little"):
+        return None  # torn or damaged: rebuild
+    entry = marshal.loads(blob[8:])
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+        return None
+    return entry
+
+
+def _still_same(path: str, content: bytes | None) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read() == content
+    except FileNotFoundError:
+        return content is None
+    except OSError:
+        return False
+
+
+def store(request: str, variant: str, dependencies: dict, record: dict) -> None:
+    """Write an entry; a cache that cannot be written is silently skipped.
+
+    Skipping is safe here: the launch already has its freshly compiled
+    filter, and the next launch compiles again.
+    """
+    entry = dict(record)
+    entry["format"] = FORMAT
+    entry["stamp"] = build_stamp()
+    entry["dependencies"] = sorted(dependencies.items())
+    payload = marshal.dumps(entry)
+    blob = zlib.crc32(payload).to_bytes(8, "little") + payload
+
+    target = entry_path(request, variant)
+    try:
+        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        temporary = f"{target}.{os.getpid()}.tmp"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(blob)
+        os.replace(temporary, target)
+    except OSError:
+        return

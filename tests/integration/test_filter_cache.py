@@ -1,0 +1,95 @@
+"""The compiled-profile cache: used when valid, never stale, rebuilt when bad."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import run_pyjail
+
+
+@pytest.fixture
+def cache_env(tmp_path):
+    """An environment with its own, empty cache directory."""
+    return dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+
+
+def _entries(env) -> list:
+    directory = os.path.join(env["XDG_CACHE_HOME"], "pyjail", "profiles")
+    return sorted(os.path.join(directory, name) for name in os.listdir(directory))
+
+
+def test_second_launch_is_not_compiled(cache_env):
+    first = run_pyjail("--debug", "--profile", "strict", "--", "true", env=cache_env)
+    second = run_pyjail("--debug", "--profile", "strict", "--", "true", env=cache_env)
+    assert first.returncode == second.returncode == 0
+    assert "filter: compiled with libseccomp" in first.stderr
+    assert "filter: from cache" in second.stderr
+    assert "compiled with libseccomp" not in second.stderr
+
+
+def test_cached_launch_still_applies_the_filter(cache_env, probe):
+    for _ in range(3):
+        result = run_pyjail("--profile", "strict", "--", probe, "inet", env=cache_env)
+        assert "socket_inet errno EAFNOSUPPORT" in result.stdout
+
+
+def test_changed_profile_is_never_served_stale(cache_env, tmp_path, probe):
+    profile = tmp_path / "app.toml"
+    profile.write_text('include = ["default"]\n')
+    before = run_pyjail("--profile", str(profile), "--", probe, "unix", env=cache_env)
+    assert "socket_unix ok" in before.stdout
+
+    profile.write_text('include = ["default"]\n[seccomp]\ndeny = ["socket"]\n')
+    after = run_pyjail("--profile", str(profile), "--", probe, "unix", env=cache_env)
+    assert "socket_unix errno EPERM" in after.stdout
+
+
+def test_a_local_override_created_later_takes_effect(cache_env, tmp_path, probe):
+    profile = tmp_path / "app.toml"
+    profile.write_text('include = ["default"]\n')
+    run_pyjail("--profile", str(profile), "--", probe, "unix", env=cache_env)
+
+    (tmp_path / "app.local.toml").write_text('[seccomp]\ndeny = ["socket"]\n')
+    result = run_pyjail("--profile", str(profile), "--", probe, "unix", env=cache_env)
+    assert "socket_unix errno EPERM" in result.stdout
+
+
+def test_a_corrupt_entry_is_rebuilt(cache_env, probe):
+    run_pyjail("--profile", "strict", "--", "true", env=cache_env)
+    (entry,) = _entries(cache_env)
+    with open(entry, "r+b") as handle:
+        handle.seek(100)
+        handle.write(b"\xff" * 64)
+
+    result = run_pyjail("--debug", "--profile", "strict", "--", probe, "inet", env=cache_env)
+    assert "socket_inet errno EAFNOSUPPORT" in result.stdout
+    assert "filter: compiled with libseccomp" in result.stderr
+    again = run_pyjail("--debug", "--profile", "strict", "--", "true", env=cache_env)
+    assert "filter: from cache" in again.stderr
+
+
+def test_a_truncated_entry_is_rebuilt(cache_env):
+    run_pyjail("--profile", "strict", "--", "true", env=cache_env)
+    (entry,) = _entries(cache_env)
+    with open(entry, "r+b") as handle:
+        handle.truncate(5)
+    result = run_pyjail("--debug", "--profile", "strict", "--", "true", env=cache_env)
+    assert result.returncode == 0
+    assert "filter: compiled with libseccomp" in result.stderr
+
+
+def test_cache_files_are_private(cache_env):
+    run_pyjail("--profile", "strict", "--", "true", env=cache_env)
+    (entry,) = _entries(cache_env)
+    assert os.stat(entry).st_mode & 0o077 == 0
+    assert os.stat(os.path.dirname(entry)).st_mode & 0o077 == 0
+
+
+def test_unwritable_cache_still_launches(tmp_path, probe):
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("")
+    env = dict(os.environ, XDG_CACHE_HOME=str(blocked))
+    result = run_pyjail("--profile", "strict", "--", probe, "inet", env=env)
+    assert "socket_inet errno EAFNOSUPPORT" in result.stdout
