@@ -109,6 +109,19 @@ static int probe_tiocsti_high(void)
     return report("tiocsti_high", result);
 }
 
+/* The new mount API: fsopen creates a filesystem context (harmless on its
+ * own), open_tree clones a mount; both are how mount(2) filters get
+ * bypassed when a profile forgets them. */
+static int probe_fsopen(void)
+{
+    return report("fsopen", syscall(430, "tmpfs", 0));
+}
+
+static int probe_open_tree(void)
+{
+    return report("open_tree", syscall(428, -100, "/nonexistent/pyjail-probe", 1));
+}
+
 static int probe_io_uring(void)
 {
     char params[120];
@@ -191,6 +204,8 @@ int main(int argc, char **argv)
     if (!strcmp(what, "tiocsti")) return probe_tiocsti();
     if (!strcmp(what, "tiocsti_high")) return probe_tiocsti_high();
     if (!strcmp(what, "io_uring")) return probe_io_uring();
+    if (!strcmp(what, "fsopen")) return probe_fsopen();
+    if (!strcmp(what, "open_tree")) return probe_open_tree();
     if (!strcmp(what, "x32")) return probe_x32();
     if (!strcmp(what, "int80") && argc > 2) return probe_int80(argv[2]);
     if (!strcmp(what, "unknown")) return probe_unknown();

@@ -92,11 +92,13 @@ def test_curl_fetches_from_a_local_server_under_default(http_server):
 
 
 @pytest.mark.parametrize("user", USERS)
-def test_default_denies_mount_ptrace_and_io_uring(probe, user):
+def test_default_denies_mount_ptrace_io_uring_and_the_new_mount_api(probe, user):
     for name, expected in [
         ("mount", "mount errno EPERM"),
         ("ptrace", "ptrace errno EPERM"),
         ("io_uring", "io_uring_setup errno EPERM"),
+        ("fsopen", "fsopen errno EPERM"),
+        ("open_tree", "open_tree errno EPERM"),
         ("personality", "personality_no_aslr errno EPERM"),
     ]:
         result = run_pyjail("--profile", "default", "--", probe, name, user=user)
@@ -275,3 +277,12 @@ def test_interactive_shell_on_a_terminal():
     _, status = os.waitpid(pid, 0)
     assert b"42" in output
     assert os.waitstatus_to_exitcode(status) == 4
+
+
+def test_no_pyjail_descriptor_leaks_into_the_target():
+    """Only stdin, stdout and stderr reach the target (ls adds its own)."""
+    result = subprocess.run(
+        [PYJAIL, "--", "ls", "/proc/self/fd"], capture_output=True, text=True, close_fds=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "1", "2", "3"]
