@@ -103,7 +103,10 @@ def build_syscall_loop(directory: str) -> str:
 
 
 def bench_syscalls(rounds: int) -> None:
-    with tempfile.TemporaryDirectory() as directory:
+    # Under the repository, not /tmp: firejail refuses programs in /tmp.
+    build = REPO / "bench" / ".build"
+    build.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=build) as directory:
         os.chmod(directory, 0o755)
         loop = [build_syscall_loop(directory), str(rounds)]
         variants = {

@@ -15,12 +15,17 @@ from jail.errors import EXIT_PYJAIL_FAILED, JailError, UsageError
 # the same name still runs with `pyjail -- NAME`.
 SUBCOMMANDS = {
     "syscalls": "jail.cmd_syscalls:main",
+    "build": "jail.cmd_build:main",
+    "profile": "jail.cmd_profile:main",
+    "alias": "jail.cmd_alias:main",
+    "completion": "jail.cmd_completion:main",
 }
 
 
 def build_parser():
     import argparse
 
+    from jail import cli_isolation
     from jail.cli_parser import Parser
 
     parser = Parser(
@@ -35,15 +40,26 @@ def build_parser():
     parser.add_argument("--print-filter", action="store_true", help="print the compiled seccomp filter (libseccomp PFC) and exit")
     parser.add_argument("--debug", action="store_true", help="print each set-up step and its duration on stderr")
     parser.add_argument("--quiet", action="store_true", help="print nothing of pyjail's own but errors")
+    reports = parser.add_argument_group("denied calls (reported on stderr unless --quiet)")
+    reports.add_argument("--log", metavar="FILE", help="also append each denied call to FILE as a JSON line")
+    reports.add_argument(
+        "--audit", action="store_true", help="deny nothing; at exit, list what the profile would deny and how to allow it"
+    )
     parser.add_argument("--version", action="version", version=f"pyjail {__version__}")
+    cli_isolation.add_arguments(parser)
     parser.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from jail import aliases
+
+    alias = aliases.invoked_as(sys.argv[0]) if argv is None else None
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv[: argv.index("--")] if "--" in argv else "--debug" in argv
     try:
+        if alias:  # started as NAME through an alias link: run the real NAME
+            argv = aliases.command_line(alias, sys.argv[0], argv)
         if argv and argv[0] in SUBCOMMANDS:
             return _subcommand(argv[0], argv[1:])
         from jail import fast_launch
@@ -75,19 +91,30 @@ def run_program(options) -> int:
     command = options.command
     if command and command[0] == "--":
         command = command[1:]
+    if getattr(options, "explain", False):
+        from jail import explain
+
+        return explain.main(options, command)
     if not command:
         raise UsageError("no program given (usage: pyjail [OPTIONS] [--] PROGRAM [ARGS...])")
 
     started = time.perf_counter()
     plan, record = launch_setup.prepare(command, options)
     launcher.debug_line(options.debug, f"prepare: {(time.perf_counter() - started) * 1000:.2f} ms")
+    if options.debug:
+        from jail import explain
+
+        for line in explain.report(plan.profile, record["warnings"]):
+            launcher.debug_line(True, line)
     if not options.quiet:
         for warning in record["warnings"]:
             print(f"pyjail: warning: {warning}", file=sys.stderr)
     if options.print_filter:
         print(record["pfc"])
         return 0
-    return launcher.run(plan)
+    from jail import report_mode
+
+    return report_mode.run(plan, record, options)
 
 
 def _subcommand(name: str, argv: list[str]) -> int:

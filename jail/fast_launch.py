@@ -28,7 +28,7 @@ def try_launch(argv: list[str]) -> int | None:
     from jail import filter_cache
 
     entry = filter_cache.lookup(filter_cache.request_key(profile_option, program), "plain")
-    if entry is None or "spec" not in entry:
+    if entry is None or "isolation" not in entry.get("spec", {}):
         return None
 
     from jail import launcher, sandbox_steps
@@ -37,7 +37,19 @@ def try_launch(argv: list[str]) -> int | None:
         for warning in entry["warnings"]:
             print(f"pyjail: warning: {warning}", file=sys.stderr)
     plan = sandbox_steps.plan_from_spec(entry["spec"], program, command, debug=False)
-    return launcher.run(plan)
+    if quiet:
+        return launcher.run(plan)
+    from jail import supervisor
+
+    # Denials are reported by default; the profile model is built only if one happens.
+    watcher = supervisor.attach(plan, entry, lambda: _profile_from(entry))
+    return supervisor.run(plan, watcher)
+
+
+def _profile_from(entry: dict):
+    from jail import launch_setup, profiles
+
+    return profiles.build(launch_setup._raw_from_cache(entry))
 
 
 def _scan(argv: list[str]):

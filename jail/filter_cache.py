@@ -32,6 +32,10 @@ _SOURCES_THAT_SHAPE_FILTERS = (
     "profiles.py",
     "profile.py",
     "profile_loader.py",
+    "report_filter.py",
+    "bpf_eval.py",
+    "convert_oci.py",  # a --profile FILE.json is converted by these two
+    "arg_blocks.py",
 )
 
 

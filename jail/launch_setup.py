@@ -10,7 +10,7 @@ import os
 import shutil
 import time
 
-from jail import filter_cache, paths, profiles, sandbox_steps
+from jail import cli_isolation, filter_cache, paths, profiles, sandbox_steps
 from jail.errors import ProgramError
 from jail.launcher import debug_line
 
@@ -72,6 +72,10 @@ def load_profile_and_filter(options, program: str, variant: str = "plain"):
         "warnings": compiled.warnings,
     }
     record["spec"] = sandbox_steps.launch_spec(profile, [bpf for _role, bpf in record["programs"]])
+    # The filters that report denials (on by default): see jail/report_filter.py.
+    from jail import report_filter
+
+    record["report"] = report_filter.compile_report_programs(profile, [bpf for _role, bpf in record["programs"]])
     # Only a profile read entirely through the recorded loader can be
     # checked for staleness later.
     if all(os.path.abspath(f) in probes for f in raw.files):
@@ -91,6 +95,7 @@ def prepare(command: list[str], options):
     """Build the launch plan; returns (plan, filter record)."""
     program = resolve_program(command[0])
     profile, record = load_profile_and_filter(options, program)
+    profile = cli_isolation.apply(profile, options)
     spec = sandbox_steps.launch_spec(profile, [bpf for _role, bpf in record["programs"]])
     return sandbox_steps.plan_from_spec(spec, program, command, options.debug, profile), record
 

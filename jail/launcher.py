@@ -18,7 +18,7 @@ import time
 # the enum wrappers whose import costs a sixth of a cached launch.
 import _signal as signal
 
-from jail import _sys
+from jail import _sys, namespaces, pid_init
 from jail.errors import EXIT_TIMEOUT, ProgramError, SetupError
 
 FORWARDED_SIGNALS = (
@@ -52,6 +52,13 @@ class LaunchPlan:
         self.debug = debug
         self.timeout = timeout
         self.child_steps: list = []
+        # The namespaces to create (jail.namespaces.NamespacePlan), or None,
+        # and the whole isolation decision (jail.isolation.Isolation).
+        self.namespaces = None
+        self.isolation = None
+        # Called in pyjail with the target's host pid as soon as the target
+        # process exists, before its set-up steps and execve.
+        self.on_target_started = None
 
 
 class ChildFailure(Exception):
@@ -68,36 +75,122 @@ def debug_line(enabled: bool, text: str) -> None:
 
 
 def run(plan: LaunchPlan) -> int:
-    """Fork, set the sandbox up in the child, exec, and wait. Returns the exit code."""
+    """Fork, set the sandbox up in the child, exec, and wait. Returns the exit code.
+
+    The processes: pyjail -> child (unshares the namespaces) -> with a PID
+    namespace, its PID 1 (jail.pid_init) -> the target. Without one, the
+    child itself becomes the target. The target's host pid travels back on
+    a second pipe and is handed to plan.on_target_started.
+    """
     read_end, write_end = os.pipe2(os.O_CLOEXEC)
+    started_read, started_write = os.pipe2(os.O_CLOEXEC)
     old_mask = signal.pthread_sigmask(
         signal.SIG_BLOCK, set(FORWARDED_SIGNALS) | {signal.SIGCHLD}
     )
+    if not _has_pid_namespace(plan):
+        # Orphans of the target come back to pyjail, so a timeout finds them.
+        _sys.set_child_subreaper()
     sys.stdout.flush()
     sys.stderr.flush()
 
+    outer = os.getpid()
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        _child(plan, write_end, old_mask)
+        os.close(started_read)
+        _child(plan, write_end, started_write, old_mask, outer)
 
     os.close(write_end)
+    os.close(started_write)
+    pids = _read_started(started_read)
+    if "target" in pids and plan.on_target_started is not None:
+        plan.on_target_started(pids["target"])
     failure = _read_failure(read_end)
     os.close(read_end)
-    status = _wait(pid, plan)
+    status = _wait(pid, plan.timeout, pids.get("init"))
     if failure is not None:
         raise _as_error(plan, failure)
     return status
 
 
-def _child(plan: LaunchPlan, report_fd: int, old_mask) -> None:
-    """Run the set-up checklist and exec; never returns."""
+def _has_pid_namespace(plan: LaunchPlan) -> bool:
+    return plan.namespaces is not None and plan.namespaces.pid
+
+
+def _child(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask, outer: int) -> None:
+    """Enter the namespaces, then become the target or start PID 1; never returns."""
     step = "start"
     try:
         step = "parent death signal"
         _sys.set_parent_death_signal(signal.SIGKILL)
-        if os.getppid() == 1:
+        if os.getppid() != outer:
             os._exit(125)  # pyjail died before the child could follow it
+
+        if plan.namespaces is not None and plan.namespaces.any:
+            step = "namespaces"
+            started = time.perf_counter()
+            namespaces.enter(plan.namespaces, plan.profile_name)
+            debug_line(plan.debug, f"namespaces: {(time.perf_counter() - started) * 1000:.2f} ms")
+        if _has_pid_namespace(plan):
+            step = "pid namespace"
+            _start_init(plan, report_fd, started_fd, old_mask)
+        _target(plan, report_fd, started_fd, old_mask)
+    except namespaces.UnsupportedError as error:
+        _report(report_fd, error.step, 0, f"{error.cause} ({error.hint})")
+    except OSError as error:
+        detail = str(error.filename) if error.filename else ""
+        _report(report_fd, step, error.errno or 0, detail if error.errno else str(error))
+    except BaseException as error:  # a bug: still never run the target
+        _report(report_fd, step, 0, f"{type(error).__name__}: {error}")
+    os._exit(125)
+
+
+def _start_init(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask) -> None:
+    """Fork PID 1 of the new namespace, then relay signals to it until it ends.
+
+    This process stays outside the namespace: it tells pyjail the init's
+    host pid, and dies with pyjail (parent death signal), which kills the
+    init and so, by the kernel's rule for a PID namespace, everything in it.
+    """
+    lifeline_read, lifeline_write = os.pipe2(os.O_CLOEXEC)
+    init = os.fork()
+    if init == 0:
+        os.close(lifeline_write)
+        _init(plan, report_fd, started_fd, old_mask, lifeline_read)
+    os.close(lifeline_read)
+    os.write(started_fd, f"init {init}\n".encode())
+    os.close(started_fd)
+    os.close(report_fd)
+    os._exit(_wait(init, None, None))
+
+
+def _init(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask, lifeline: int) -> None:
+    """PID 1: fork the target, then reap and forward until it ends."""
+    step = "init"
+    try:
+        _sys.set_parent_death_signal(signal.SIGKILL)
+        if pid_init.parent_gone(lifeline):
+            os._exit(125)  # the relay died before we could follow it
+        target = os.fork()
+        if target == 0:
+            os.close(lifeline)
+            _target(plan, report_fd, started_fd, old_mask)
+        os.close(report_fd)
+        os.close(started_fd)
+        os.close(lifeline)
+        pid_init.run(target, FORWARDED_SIGNALS, SI_KERNEL)
+    except BaseException as error:  # a bug: still never run the target
+        _report(report_fd, step, 0, f"{type(error).__name__}: {error}")
+    os._exit(125)
+
+
+def _target(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask) -> None:
+    """Run the set-up checklist and exec; never returns."""
+    step = "start"
+    try:
+        # /proc is still the host's here, so /proc/self names the host pid.
+        os.write(started_fd, f"target {os.readlink('/proc/self')}\n".encode())
+        os.close(started_fd)
 
         for step, action in plan.child_steps:
             started = time.perf_counter()
@@ -111,12 +204,33 @@ def _child(plan: LaunchPlan, report_fd: int, old_mask) -> None:
 
         step = EXEC_STEP
         os.execve(plan.program, plan.argv, plan.env)
+    except namespaces.UnsupportedError as error:
+        _report(report_fd, error.step, 0, f"{error.cause} ({error.hint})")
     except OSError as error:
         detail = str(error.filename) if error.filename else ""
         _report(report_fd, step, error.errno or 0, detail if error.errno else str(error))
     except BaseException as error:  # a bug: still never run the target
         _report(report_fd, step, 0, f"{type(error).__name__}: {error}")
     os._exit(125)
+
+
+def _read_started(fd: int) -> dict[str, int]:
+    """The host pids the child and the init announce: {"init": N, "target": M}."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 256)
+        except InterruptedError:
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    pids = {}
+    for line in b"".join(chunks).decode().splitlines():
+        role, _, number = line.partition(" ")
+        pids[role] = int(number)
+    return pids
 
 
 def _report(fd: int, step: str, err: int, message: str) -> None:
@@ -149,9 +263,13 @@ def _as_error(plan: LaunchPlan, failure: ChildFailure):
     return SetupError(plan.profile_name, failure.step, failure.message, failure.err)
 
 
-def _wait(pid: int, plan: LaunchPlan) -> int:
-    """Forward signals to the child until it exits; return its exit code."""
-    deadline = time.monotonic() + plan.timeout if plan.timeout else None
+def _wait(pid: int, timeout: float | None, init: int | None) -> int:
+    """Forward signals to the child until it exits; return its exit code.
+
+    On timeout the whole sandbox is killed: through its PID 1 (`init`)
+    when there is a PID namespace, else every descendant of pyjail.
+    """
+    deadline = time.monotonic() + timeout if timeout else None
     waited = set(FORWARDED_SIGNALS) | {signal.SIGCHLD}
     while True:
         finished = _reap(pid)
@@ -159,8 +277,7 @@ def _wait(pid: int, plan: LaunchPlan) -> int:
             return finished
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
-            _kill_tree(pid)
-            _reap(pid, block=True)
+            _kill_sandbox(pid, init)
             return EXIT_TIMEOUT
         info = (
             signal.sigtimedwait(waited, remaining)
@@ -196,5 +313,38 @@ def _signal_child(pid: int, number: int) -> None:
         pass
 
 
-def _kill_tree(pid: int) -> None:
-    _signal_child(pid, signal.SIGKILL)
+def _kill_sandbox(pid: int, init: int | None) -> None:
+    """SIGKILL every process of the sandbox and wait until they are gone."""
+    if init is not None:
+        # The relay (`pid`) reaps the init only once the kernel has killed
+        # everything in its namespace.
+        _signal_child(init, signal.SIGKILL)
+        _reap(pid, block=True)
+        return
+    # pyjail is a child subreaper here: every orphan of the sandbox is our
+    # child, so killing all descendants until none is left takes all.
+    # Limitation: without a PID namespace, SIGKILL of pyjail itself kills
+    # the target (parent death signal) but not the processes it started.
+    while True:
+        for descendant in _descendants(os.getpid()):
+            _signal_child(descendant, signal.SIGKILL)
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+
+
+def _descendants(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        try:
+            with open(f"/proc/{current}/task/{current}/children") as handle:
+                children = [int(word) for word in handle.read().split()]
+        except OSError:
+            continue
+        found.extend(children)
+        queue.extend(children)
+    return found

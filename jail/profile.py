@@ -93,6 +93,17 @@ class Seccomp:
 
 @dataclasses.dataclass(frozen=True)
 class Namespaces:
+    """[namespaces]: which namespaces the sandbox gets (jail/namespaces.py).
+
+    enabled: false creates none at all (--no-namespaces).
+    user: a user namespace; unset means "when not root", since an ordinary
+        user needs one to create the others. The caller's uid and gid are
+        mapped to themselves, or to 0 with root_inside = true.
+    mount, pid, net, ipc, uts, cgroup: one each. pid brings a PID 1 that
+        reaps orphans and a fresh /proc (hence a mount namespace too).
+    hostname: the name inside a new UTS namespace (implies uts).
+    """
+
     user: bool | None
     mount: bool
     pid: bool
@@ -107,6 +118,18 @@ class Namespaces:
 
 @dataclasses.dataclass(frozen=True)
 class Filesystem:
+    """[filesystem]: the view the target gets (jail/mounts.py, jail/landlock.py).
+
+    private_tmp: empty /tmp and /var/tmp. private_dev: /dev with only null,
+    zero, full, random, urandom, tty, pts, ptmx, shm. private_home: an empty
+    home keeping only home_keep. read_only, read_write (exceptions inside
+    read-only trees) and hide (unreadable, unlistable) take paths that may
+    start with ~ or ${HOME}; `reveal` in the file removes paths from an
+    included profile's hide list. landlock: "auto" (Landlock enforces the
+    paths when there is no mount namespace), "off", or "required" (always,
+    in addition to the mounts; an error when the kernel lacks it).
+    """
+
     private_tmp: bool
     private_dev: bool
     private_home: bool

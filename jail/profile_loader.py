@@ -64,6 +64,7 @@ SCHEMA: dict = {
         "read_only": STR_LIST,
         "read_write": STR_LIST,
         "hide": STR_LIST,
+        "reveal": STR_LIST,
         "landlock": STR,
     },
     "network": {"mode": STR},
@@ -183,6 +184,10 @@ def _local_overrides(path: Path) -> list[Path]:
 
 def read_toml(path: Path) -> dict:
     """Parse one TOML file; a syntax error names the file and position."""
+    if Path(path).suffix == ".json":  # OCI seccomp JSON, converted in memory
+        from jail import convert_oci
+
+        return convert_oci.profile_data(Path(path))
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10 only

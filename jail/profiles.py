@@ -182,9 +182,23 @@ def _filesystem(raw) -> Filesystem:
         home_keep=tuple(section.get("home_keep", [])),
         read_only=tuple(section.get("read_only", [])),
         read_write=tuple(section.get("read_write", [])),
-        hide=tuple(section.get("hide", [])),
+        hide=_visible(section.get("hide", []), section.get("reveal", [])),
         landlock=_choice(raw, "filesystem", "landlock", LANDLOCK_MODES, "auto"),
     )
+
+
+def _visible(hide: list[str], reveal: list[str]) -> tuple[str, ...]:
+    """`hide` without the paths `reveal` lists: an application profile takes
+    back one credential directory that an included profile hides."""
+    revealed = {_home_form(path) for path in reveal}
+    return tuple(path for path in hide if _home_form(path) not in revealed)
+
+
+def _home_form(path: str) -> str:
+    for prefix in ("${HOME}", "$HOME"):
+        if path.startswith(prefix):
+            return "~" + path[len(prefix):]
+    return path.rstrip("/") or "/"
 
 
 def _choice(raw, section: str, key: str, choices, default: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from jail import _sys, caps, limits
+from jail import _sys, caps, isolation, limits
 from jail.environment import build_environment
 from jail.launcher import LaunchPlan
 
@@ -24,6 +24,7 @@ def launch_spec(profile, bpf_programs: list[bytes]) -> dict:
         "limits": {k: v for k, v in profile.limits.items() if k != "timeout"},
         "timeout": profile.limits.get("timeout"),
         "capabilities_keep": list(profile.capabilities_keep),
+        "isolation": isolation.isolation_spec(profile),
         "environment": {
             "clear": environment.clear,
             "keep": list(environment.keep),
@@ -60,5 +61,8 @@ def plan_from_spec(spec: dict, program: str, command: list[str], debug: bool, pr
         timeout=spec["timeout"],
         profile_name=spec["profile_name"],
     )
-    plan.child_steps = child_steps(spec)
+    isolated = isolation.plan(spec["isolation"], spec["profile_name"], program)
+    plan.namespaces = isolated.namespaces
+    plan.isolation = isolated
+    plan.child_steps = isolation.steps(isolated) + child_steps(spec)
     return plan

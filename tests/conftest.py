@@ -19,6 +19,19 @@ HELPERS = Path(__file__).resolve().parent / "helpers"
 PYJAIL = str(Path(sys.executable).with_name("pyjail"))
 UNPRIVILEGED_UID = 65534
 
+# The default profile gives the target a private /tmp, so the files tests
+# make for the target (probes, scripts, repositories) must live elsewhere.
+# One root per run: pytest makes its pytest-of-USER directory private at
+# every start, which would lock the unprivileged uid out of a concurrent run.
+TEST_TEMP_ROOT = REPO / ".pytest-tmp" / f"run-{os.getpid()}"
+TEST_TEMP_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+TEST_TEMP_ROOT.parent.chmod(0o755)
+os.environ["PYTEST_DEBUG_TEMPROOT"] = str(TEST_TEMP_ROOT)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(TEST_TEMP_ROOT, ignore_errors=True)
+
 
 def run_pyjail(*args, env=None, timeout=60, input=None, user=None, cwd=None):
     """Run the installed pyjail command; `user` drops to that uid first."""
@@ -84,7 +97,7 @@ def world_tmp(tmp_path) -> Path:
 def _open_to_everyone(path: Path, mode: int) -> None:
     """pytest's base temp is private to root; let other uids traverse it."""
     for parent in path.parents:
-        if parent in (Path("/tmp"), Path("/")):
+        if parent in (Path("/tmp"), Path("/"), REPO):
             break
         parent.chmod(parent.stat().st_mode | 0o755)
     path.chmod(mode)

@@ -214,19 +214,33 @@ def test_sigterm_sent_to_pyjail_reaches_the_target(tmp_path):
 
 
 def test_target_dies_when_pyjail_is_killed(tmp_path):
-    pid_file = tmp_path / "pid"
-    process = subprocess.Popen([PYJAIL, "--", "sh", "-c", f"echo $$ > {pid_file}; exec sleep 60"])
-    deadline = time.monotonic() + 10
-    while not pid_file.exists() or not pid_file.read_text().strip():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    target = int(pid_file.read_text())
+    # $$ would be the pid inside the sandbox's PID namespace: find the
+    # target from outside by its unique command line instead.
+    command = ["sleep", f"60.{os.getpid()}"]
+    process = subprocess.Popen([PYJAIL, "--", *command])
+    target = find_process(command)
     process.kill()
     process.wait()
     deadline = time.monotonic() + 5
     while _alive(target):
         assert time.monotonic() < deadline, "the target outlived pyjail"
         time.sleep(0.02)
+
+
+def find_process(command: list[str], timeout: float = 10) -> int:
+    """The host pid of the one process running exactly `command`."""
+    wanted = ("\0".join(command) + "\0").encode()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    if entry.isdigit() and handle.read() == wanted:
+                        return int(entry)
+            except OSError:
+                continue
+        time.sleep(0.02)
+    raise AssertionError(f"{command} never started")
 
 
 def _alive(pid: int) -> bool:

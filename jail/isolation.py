@@ -1,0 +1,167 @@
+"""Namespaces, the file-system view and Landlock: from profile to child steps.
+
+`isolation_spec` turns a profile into plain values (they are cached with the
+filter). `plan` decides, at every launch, what this user on this kernel
+gets: paths depend on $HOME and on what exists now, the user namespace on
+the uid. `steps` lists the child's set-up steps that come before the
+resource limits. Anything asked for that cannot be had is an error here,
+before the fork; nothing is downgraded without a line that says so.
+"""
+
+from __future__ import annotations
+
+from jail import landlock, mounts, namespaces
+from jail.errors import UnsupportedError
+
+NAMESPACE_KEYS = (
+    "enabled",
+    "user",
+    "mount",
+    "pid",
+    "net",
+    "ipc",
+    "uts",
+    "cgroup",
+    "hostname",
+    "root_inside",
+)
+FILESYSTEM_KEYS = (
+    "private_tmp",
+    "private_dev",
+    "private_home",
+    "home_keep",
+    "read_only",
+    "read_write",
+    "hide",
+    "landlock",
+)
+
+
+def isolation_spec(profile) -> dict:
+    """The profile's isolation sections as plain values."""
+    return {
+        "source": profile.source,
+        "namespaces": {key: getattr(profile.namespaces, key) for key in NAMESPACE_KEYS},
+        "filesystem": {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in (
+                (k, getattr(profile.filesystem, k)) for k in FILESYSTEM_KEYS
+            )
+        },
+        "network": profile.network,
+    }
+
+
+class Isolation:
+    """What this launch will create: namespaces, the view, and Landlock's use.
+
+    `landlock` is "" when Landlock is not applied, else why it is.
+    `notes` are the lines --debug and --explain print about downgrades.
+    """
+
+    def __init__(self, namespaces_plan, view, landlock_reason, landlock_abi, notes):
+        self.namespaces = namespaces_plan
+        self.view = view
+        self.landlock = landlock_reason
+        self.landlock_abi = landlock_abi
+        self.notes = notes
+
+
+def plan(spec: dict, profile_name: str, program: str = "") -> Isolation:
+    """Decide what this launch gets; raises when the profile cannot be honoured."""
+    fs = spec["filesystem"]
+    view = mounts.plan_view(fs, spec["source"])
+    _check_program_visible(view, program, profile_name)
+    ns = namespaces.plan_namespaces(
+        spec["namespaces"], view.private_dirs or view.has_paths
+    )
+    notes = []
+    if view.private_dirs and not ns.mount:
+        raise UnsupportedError(
+            profile_name,
+            "filesystem",
+            "private /tmp, /dev or home need a mount namespace, and namespaces are off",
+            "drop them, or allow namespaces",
+        )
+    view.fresh_proc = ns.pid
+
+    abi = landlock.abi_version()
+    reason = _landlock_reason(fs["landlock"], view, ns, abi, profile_name)
+    if view.has_paths and ns.mount and not reason:
+        notes.append("landlock: not used, the mount namespace enforces the paths")
+    for path in view.missing:
+        notes.append(f"filesystem: {path} does not exist here: no rule needed")
+    return Isolation(ns, view, reason, abi, notes)
+
+
+def _check_program_visible(view, program: str, profile_name: str) -> None:
+    """A program under a private or hidden directory would be "not found"
+    inside; say why instead."""
+    real = mounts.os.path.realpath(program) if program else ""
+    covered = [(d, "private_tmp") for d in mounts.PRIVATE_TMP_DIRS if view.private_tmp]
+    covered += [(view.home, "private_home")] if view.home else []
+    covered += [(path, "hide") for path in view.hide]
+    for directory, key in covered:
+        if real.startswith(directory.rstrip("/") + "/"):
+            raise UnsupportedError(
+                profile_name,
+                f"[filesystem].{key}",
+                f"{program} is under {directory}, which the sandbox does not show",
+                f"move it, or run with --no-{key.replace('_', '-')}"
+                if key != "hide"
+                else "move it",
+            )
+
+
+def _landlock_reason(mode: str, view, ns, abi: int, profile_name: str) -> str:
+    """Why Landlock is applied ("" when it is not); raise when it must be and cannot."""
+    if mode == "off":
+        if view.has_paths and not ns.mount:
+            raise UnsupportedError(
+                profile_name,
+                "filesystem",
+                "read-only and hidden paths need a mount namespace or Landlock, "
+                "and both are off",
+                'set [filesystem].landlock = "auto", or allow namespaces',
+            )
+        return ""
+    if mode == "required":
+        if abi == 0:
+            raise UnsupportedError(
+                profile_name,
+                "landlock",
+                "Landlock is not available in this kernel",
+                'set [filesystem].landlock = "auto"',
+            )
+        return "required by the profile"
+    if view.has_paths and not ns.mount:
+        if abi == 0:
+            raise UnsupportedError(
+                profile_name,
+                "filesystem",
+                "read-only and hidden paths need a mount namespace or Landlock; "
+                "this kernel has no Landlock",
+                "allow namespaces",
+            )
+        return "no mount namespace: Landlock alone enforces the paths"
+    return ""
+
+
+def steps(isolation: Isolation) -> list:
+    """The child's isolation steps, in order, before limits and capabilities."""
+    ns, view = isolation.namespaces, isolation.view
+    result = []
+    if ns.mount:
+        result.append(("filesystem view", lambda: mounts.apply_view(view)))
+    if ns.hostname and "uts" in ns.names:
+        result.append(("hostname", lambda: namespaces.set_hostname(ns.hostname)))
+    if ns.loopback:
+        result.append(("loopback", namespaces.bring_loopback_up))
+    if isolation.landlock:
+        result.append(
+            (
+                "landlock",
+                lambda: landlock.restrict(view.read_only, view.read_write, view.hide),
+            )
+        )
+    return result

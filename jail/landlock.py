@@ -1,0 +1,150 @@
+"""The read-only / read-write / hidden intent, enforced with Landlock.
+
+Landlock only grants: a right given on a directory holds for everything
+beneath it. So "all of / except ~/.ssh" cannot be one rule. The rule set is
+built by walking from / towards each restricted path and granting the
+wider rights to every sibling on the way instead of to the common parent.
+The ABI is read from the running kernel; rights an older ABI does not know
+are simply not handled (and --explain lists them).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from jail import _sys
+
+# Access rights for files (include/uapi/linux/landlock.h), with the first
+# ABI that knows each one.
+EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+REMOVE_DIR, REMOVE_FILE, MAKE_CHAR, MAKE_DIR = 1 << 4, 1 << 5, 1 << 6, 1 << 7
+MAKE_REG, MAKE_SOCK, MAKE_FIFO, MAKE_BLOCK = 1 << 8, 1 << 9, 1 << 10, 1 << 11
+MAKE_SYM = 1 << 12
+REFER = 1 << 13  # ABI 2: rename and link across directories
+TRUNCATE = 1 << 14  # ABI 3
+IOCTL_DEV = 1 << 15  # ABI 5: ioctl on device files
+RIGHTS_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15) - 1}
+ALL_KNOWN = (1 << 16) - 1
+READ = EXECUTE | READ_FILE | READ_DIR
+FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV
+# What an older kernel cannot control, for --explain.
+MISSING_BY_ABI = (
+    (
+        2,
+        "moving or linking files between directories (REFER): "
+        "always refused under ABI 1",
+    ),
+    (3, "truncate(2) of files it may not write (TRUNCATE)"),
+    (5, "ioctl(2) on device files (IOCTL_DEV)"),
+)
+
+
+def abi_version() -> int:
+    return _sys.landlock_abi_version()
+
+
+def handled_rights(abi: int) -> int:
+    return RIGHTS_BY_ABI.get(abi, ALL_KNOWN) if abi else 0
+
+
+def unexpressed(abi: int) -> list[str]:
+    """Rights the running kernel's Landlock cannot enforce."""
+    if abi == 0:
+        return ["Landlock is not available in this kernel"]
+    return [text for needed, text in MISSING_BY_ABI if abi < needed]
+
+
+def policy_points(read_only, read_write, hide) -> dict[str, str]:
+    """Path -> "rw", "ro" or "hidden"; / is read-write unless the profile says."""
+    points = {"/": "rw"}
+    points.update({path: "ro" for path in read_only})
+    points.update({path: "rw" for path in read_write})
+    points.update({path: "hidden" for path in hide})
+    return points
+
+
+def restrict(read_only, read_write, hide) -> int:
+    """Apply the rule set to the calling process; returns the ABI used.
+
+    Runs in the child after the mounts (Landlock forbids mount changes
+    afterwards). The caller must already be unable to gain privileges.
+    """
+    abi = abi_version()
+    if abi == 0:
+        raise OSError(95, "Landlock is not available in this kernel")  # EOPNOTSUPP
+    handled = handled_rights(abi)
+    points = policy_points(read_only, read_write, hide)
+    rights = {"rw": handled, "ro": READ & handled, "hidden": 0}
+
+    ruleset = _sys.landlock_create_ruleset(handled)
+    try:
+        _cover(ruleset, "/", rights[points["/"]], points, rights)
+        _sys.set_no_new_privs()
+        _sys.landlock_restrict_self(ruleset)
+    finally:
+        os.close(ruleset)
+    return abi
+
+
+def _cover(ruleset: int, path: str, granted: int, points: dict, rights: dict) -> None:
+    """Grant `granted` on `path` except where a policy point below wants less."""
+    below = [p for p in points if p != path and _inside(p, path)]
+    common = granted
+    for point in below:
+        common &= rights[points[point]]
+    if common:
+        _add(ruleset, path, common)
+    if not below or common == granted:
+        for point in _top_points(below):
+            _cover(ruleset, point, rights[points[point]], points, rights)
+        return
+
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        # Limitation: the other entries of a directory pyjail cannot list
+        # get only `common`, which may be less than the profile meant.
+        entries = []
+    visited = set()
+    for entry in entries:
+        child = os.path.join(path, entry.name)
+        visited.add(child)
+        if child in points:
+            _cover(ruleset, child, rights[points[child]], points, rights)
+        elif any(_inside(p, child) for p in below):
+            _cover(ruleset, child, granted, points, rights)
+        elif not entry.is_symlink():
+            # Limitation: entries created after set-up get only `common`.
+            _add(ruleset, child, granted)
+    for point in _top_points(below):
+        if _first_step(point, path) not in visited:
+            _cover(ruleset, point, rights[points[point]], points, rights)
+
+
+def _first_step(point: str, parent: str) -> str:
+    """The entry of `parent` on the way to `point`: /a/b/c under /a is /a/b."""
+    rest = point[len(parent.rstrip("/")) + 1 :]
+    return os.path.join(parent, rest.split("/", 1)[0])
+
+
+def _top_points(paths: list[str]) -> list[str]:
+    return [p for p in paths if not any(q != p and _inside(p, q) for q in paths)]
+
+
+def _inside(path: str, parent: str) -> bool:
+    return parent == "/" or path.startswith(parent.rstrip("/") + "/")
+
+
+def _add(ruleset: int, path: str, access: int) -> None:
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return  # vanished since the listing: it gets nothing, which is safe
+    try:
+        if not stat.S_ISDIR(os.fstat(fd).st_mode):
+            access &= FILE_RIGHTS
+        if access:
+            _sys.landlock_add_path_rule(ruleset, fd, access)
+    finally:
+        os.close(fd)

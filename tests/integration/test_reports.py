@@ -1,0 +1,219 @@
+"""Denial reports, --log, --audit and `pyjail build`, with real programs.
+
+Every check looks at what the program itself got (the errno, its death)
+as well as at what pyjail said about it: a report that the sandbox did not
+back up, or a sandbox that said nothing, both fail here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import HELPERS, UNPRIVILEGED_UID, _compile, require, run_pyjail
+
+USERS = [pytest.param(None, id="root"), pytest.param(UNPRIVILEGED_UID, id="unprivileged")]
+
+
+@pytest.fixture(scope="module")
+def shared_dir():
+    """Outside /tmp, which the default profile replaces with a private one."""
+    import tempfile
+
+    os.makedirs("/srv", exist_ok=True)
+    directory = tempfile.mkdtemp(prefix="pyjail-reports-", dir="/srv")
+    os.chmod(directory, 0o755)
+    yield directory
+    subprocess.run(["rm", "-rf", directory], check=False)
+
+
+@pytest.fixture(scope="module")
+def denied(shared_dir) -> str:
+    return _compile(str(HELPERS / "denied.c"), os.path.join(shared_dir, "denied"))
+
+
+@pytest.fixture(scope="module")
+def denied_static(shared_dir) -> str:
+    """The same helper without the dynamic loader, which needs close()."""
+    output = os.path.join(shared_dir, "denied-static")
+    subprocess.run(["gcc", "-O1", "-static", "-o", output, str(HELPERS / "denied.c")], check=True)
+    return output
+
+
+def _profile(directory: str, name: str, text: str) -> str:
+    path = os.path.join(directory, name)
+    with open(path, "w") as handle:
+        handle.write(text)
+    os.chmod(path, 0o644)
+    return path
+
+
+ERRNOS_PROFILE = """include = ["default"]
+[[seccomp.rules]]
+syscalls = ["socket"]
+action = "errno:EACCES"
+when = ["arg0 == AF_INET"]
+"""
+
+
+def _report_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("pyjail: denied ")]
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_each_denied_call_gets_its_errno_and_one_report_line(denied, shared_dir, user):
+    profile = _profile(shared_dir, "errnos.toml", ERRNOS_PROFILE)
+    result = run_pyjail("--profile", profile, "--", denied, "ptrace", "mount", "inet", "again", user=user)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "ptrace errno EPERM", "mount errno EPERM", "socket errno EACCES",
+    ] * 2
+    lines = _report_lines(result.stderr)
+    assert len(lines) == 3, result.stderr
+    ptrace, mount, socket = lines
+    assert ptrace.startswith("pyjail: denied ptrace(PTRACE_ATTACH, ...) in pid ")
+    assert f"({denied}): profile errnos.toml, rule deny @debug -> EPERM" in ptrace
+    assert "mount(" in mount and "rule deny @mount -> EPERM" in mount
+    assert "socket(AF_INET, ...)" in socket and "rule [seccomp].rules[" in socket and socket.endswith("-> EACCES")
+
+
+def test_the_json_log_has_the_same_events(denied, shared_dir):
+    profile = _profile(shared_dir, "errnos.toml", ERRNOS_PROFILE)
+    log = os.path.join(shared_dir, "events.json")
+    result = run_pyjail("--log", log, "--profile", profile, "--", denied, "ptrace", "mount", "inet")
+    assert result.returncode == 0, result.stderr
+    with open(log) as handle:
+        events = [json.loads(line) for line in handle]
+    assert [e["syscall"] for e in events] == ["ptrace", "mount", "socket"]
+    assert [e["action"] for e in events] == ["errno:EPERM", "errno:EPERM", "errno:EACCES"]
+    ptrace = events[0]
+    assert ptrace["executable"] == denied and ptrace["arch"] == "x86_64"
+    assert ptrace["number"] == 101 and ptrace["args"][0] == 16  # PTRACE_ATTACH
+    assert ptrace["profile"] == "errnos.toml" and ptrace["rule"] == "deny @debug"
+    assert {"time", "pid"} <= set(ptrace)
+
+
+def test_quiet_silences_stderr_but_not_the_log(denied, shared_dir):
+    log = os.path.join(shared_dir, "quiet.json")
+    result = run_pyjail("--quiet", "--log", log, "--profile", "default", "--", denied, "ptrace")
+    assert result.stdout == "ptrace errno EPERM\n"
+    assert result.stderr == ""
+    with open(log) as handle:
+        assert [json.loads(line)["syscall"] for line in handle] == ["ptrace"]
+
+
+def test_quiet_alone_still_denies(denied):
+    result = run_pyjail("--quiet", "--profile", "default", "--", denied, "ptrace", "mount")
+    assert result.stdout == "ptrace errno EPERM\nmount errno EPERM\n"
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_a_kill_rule_kills_and_pyjail_names_the_call(denied, shared_dir, user):
+    profile = _profile(
+        shared_dir,
+        "kill.toml",
+        'include = ["default"]\n[[seccomp.rules]]\nsyscalls = ["socket"]\naction = "kill-process"\n',
+    )
+    result = run_pyjail("--profile", profile, "--", denied, "ptrace", "inet", "unix", user=user)
+    assert result.returncode == 128 + signal.SIGSYS
+    assert result.stdout == "ptrace errno EPERM\n"  # nothing after the fatal call ran
+    lines = _report_lines(result.stderr)
+    assert any("socket(AF_INET, ...)" in line and line.endswith("-> kill-process") for line in lines), result.stderr
+
+
+def test_denying_the_handover_calls_does_not_deadlock(denied_static, shared_dir):
+    profile = _profile(
+        shared_dir,
+        "handover.toml",
+        'include = ["default"]\n[seccomp]\ndeny = ["sendmsg", "close", "recvmsg"]\n',
+    )
+    result = run_pyjail("--profile", profile, "--", denied_static, "ptrace", "close", timeout=20)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ptrace errno EPERM\nclose errno EPERM\n"
+    assert any(line.startswith("pyjail: denied close(") for line in _report_lines(result.stderr))
+    assert any(line.startswith("pyjail: denied ptrace(") for line in _report_lines(result.stderr))
+
+
+def test_a_denied_read_during_the_handover_is_answered_too(shared_dir):
+    profile = _profile(shared_dir, "noread.toml", 'include = ["default"]\n[seccomp]\ndeny = ["read"]\n')
+    result = run_pyjail("--profile", profile, "--", "true", timeout=20)
+    # The dynamic loader cannot read libc: the program fails, pyjail does not hang.
+    assert result.returncode == 127
+    assert "denied read(" in result.stderr
+
+
+def test_the_target_does_not_keep_the_listener(shared_dir):
+    result = run_pyjail("--profile", "default", "--", "ls", "-l", "/proc/self/fd/")
+    assert result.returncode == 0, result.stderr
+    assert "seccomp" not in result.stdout
+
+
+def test_allowed_conditional_calls_are_not_reported(denied):
+    result = run_pyjail("--profile", "strict", "--", denied, "unix", "inet")
+    assert result.stdout == "socket_unix ok\nsocket errno EAFNOSUPPORT\n"
+    lines = _report_lines(result.stderr)
+    assert len(lines) == 1 and "socket(AF_INET, ...)" in lines[0]
+
+
+def test_audit_lets_curl_download_and_lists_what_to_allow(http_server):
+    require("curl")
+    result = run_pyjail("--audit", "--profile", "strict", "--", "curl", "-sS", f"{http_server}/denied.c")
+    assert result.returncode == 0, result.stderr
+    assert "denied:" in result.stdout  # the file really came through
+    assert "pyjail: audit: strict.toml would have denied" in result.stderr
+    assert any(" socket " in line for line in result.stderr.splitlines() if line.startswith("pyjail: audit: ")), result.stderr
+    assert "[seccomp]" in result.stderr.splitlines()
+    assert 'add "arg0 == AF_INET" to its unless list' in result.stderr
+
+
+def test_audit_exits_with_the_program_status():
+    result = run_pyjail("--audit", "--profile", "default", "--", "sh", "-c", "exit 7")
+    assert result.returncode == 7
+    assert "would have denied nothing" in result.stderr
+
+
+BUILD_CODE = (
+    "import json, sqlite3\n"
+    "c = sqlite3.connect(':memory:')\n"
+    "c.execute('create table t(x)')\n"
+    "c.execute('insert into t values (?)', (json.dumps([1, 2]),))\n"
+    "print(c.execute('select x from t').fetchone()[0])\n"
+)
+PTRACE_CODE = (
+    "import ctypes\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "print('ptrace', libc.ptrace(16, 1, 0, 0), ctypes.get_errno())\n"
+)
+
+
+def test_build_writes_a_profile_that_runs_the_program_and_nothing_more(shared_dir):
+    output = os.path.join(shared_dir, "built.toml")
+    result = run_pyjail("build", "-o", output, "--", "python3", "-c", BUILD_CODE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[1, 2]\n"
+    text = Path(output).read_text()
+    assert 'default_action = "errno:ENOSYS"' in text and '"openat"' in text and '"ptrace"' not in text
+    os.chmod(output, 0o644)
+
+    again = run_pyjail("--profile", output, "--", "python3", "-c", BUILD_CODE)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == "[1, 2]\n"
+    assert _report_lines(again.stderr) == []
+
+    unseen = run_pyjail("--profile", output, "--", "python3", "-c", BUILD_CODE + PTRACE_CODE)
+    assert unseen.stdout.splitlines()[-1] == "ptrace -1 38"  # ENOSYS
+    assert any(line.startswith("pyjail: denied ptrace(PTRACE_ATTACH") for line in _report_lines(unseen.stderr))
+
+
+def test_build_follows_child_processes(shared_dir):
+    output = os.path.join(shared_dir, "children.toml")
+    result = run_pyjail("build", "-o", output, "--", "sh", "-c", "true; ls / >/dev/null; exit 3")
+    assert result.returncode == 3, result.stderr
+    text = Path(output).read_text()
+    assert '"getdents64"' in text  # only ls, a child of sh, lists a directory
