@@ -10,6 +10,8 @@ before the fork; nothing is downgraded without a line that says so.
 
 from __future__ import annotations
 
+import os
+
 from jail import landlock, mounts, namespaces
 from jail.errors import UnsupportedError
 
@@ -69,7 +71,7 @@ class Isolation:
 
 def plan(spec: dict, profile_name: str, program: str = "") -> Isolation:
     """Decide what this launch gets; raises when the profile cannot be honoured."""
-    fs = spec["filesystem"]
+    fs, protection_note = _protect_pyjail_itself(spec)
     view = mounts.plan_view(fs, spec["source"])
     _check_program_visible(view, program, profile_name)
     ns = namespaces.plan_namespaces(
@@ -91,7 +93,70 @@ def plan(spec: dict, profile_name: str, program: str = "") -> Isolation:
         notes.append("landlock: not used, the mount namespace enforces the paths")
     for path in view.missing:
         notes.append(f"filesystem: {path} does not exist here: no rule needed")
+    if protection_note:
+        notes.append(protection_note)
     return Isolation(ns, view, reason, abi, notes)
+
+
+def _protect_pyjail_itself(spec: dict) -> tuple[dict, str]:
+    """Add pyjail's own files to the view: a sandboxed program must not plant
+    a filter in the cache, a profile or a .local.toml for the next launch,
+    or change pyjail's code. The cache is hidden; the profile directories
+    and the code are read-only wherever this user could write them.
+
+    Returns the filesystem section to plan with, and a note for --debug.
+    """
+    fs = spec["filesystem"]
+    if not spec["namespaces"]["enabled"] and fs["landlock"] == "off":
+        # Limitation: with namespaces and Landlock both off nothing can stop
+        # the program from writing pyjail's cache and profiles.
+        return fs, "filesystem: pyjail's cache and profiles are NOT protected (no namespaces, no Landlock)"
+
+    import sys
+
+    from jail import filter_cache, paths
+
+    cache = filter_cache.cache_dir()
+    config = os.path.dirname(str(paths.user_profile_dir()))
+    for directory in (cache, config):
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+        except OSError:
+            pass  # cannot exist (a file in the way): nothing there to protect
+    code = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    candidates = [
+        config,
+        _nearest_existing(str(paths.SYSTEM_PROFILE_DIR.parent)),
+        str(paths.bundled_profile_dir()),
+        os.path.join(code, "jail"),
+        sys.prefix,
+    ]
+    home = os.path.realpath(os.path.expanduser("~")) if fs["private_home"] else None
+    read_only = [
+        path
+        for path in candidates
+        if os.path.exists(path) and os.access(path, os.W_OK) and not _inside(path, home)
+    ]
+    hide = [cache] if os.path.isdir(cache) and not _inside(cache, home) else []
+    protected = dict(fs)
+    protected["read_only"] = list(fs["read_only"]) + read_only
+    protected["hide"] = list(fs["hide"]) + hide
+    return protected, ""
+
+
+def _nearest_existing(path: str) -> str:
+    """The path, or the closest ancestor that exists (/etc for /etc/pyjail):
+    a directory that does not exist yet could be created by the sandbox."""
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def _inside(path: str, directory: str | None) -> bool:
+    if directory is None:
+        return False
+    real = os.path.realpath(path)
+    return real == directory or real.startswith(directory.rstrip("/") + "/")
 
 
 def _check_program_visible(view, program: str, profile_name: str) -> None:

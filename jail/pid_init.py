@@ -63,7 +63,6 @@ def _drop_own_capabilities() -> None:
     """PID 1 sits inside the sandbox, visible to the target: it keeps no
     power that the target could borrow through it (it only waits and kills
     its own uid's processes)."""
-    import prctl
+    from jail import caps
 
-    prctl.cap_effective.limit()
-    prctl.cap_permitted.limit()
+    caps.clear_own_capabilities()

@@ -1,0 +1,68 @@
+"""A sandboxed program must not be able to weaken the next launch: no planted
+filter in the cache, no planted profile, no change to pyjail's code."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import REPO, UNPRIVILEGED_UID, run_pyjail
+
+USERS = [pytest.param(None, id="root"), pytest.param(UNPRIVILEGED_UID, id="unprivileged")]
+
+
+@pytest.fixture
+def user_dirs(world_tmp):
+    """Cache and config directories of the test's own, owned by the test uid."""
+    cache, config = world_tmp / "cache", world_tmp / "config"
+    cache.mkdir()
+    config.mkdir()
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache), XDG_CONFIG_HOME=str(config), HOME=str(world_tmp))
+    return env, cache, config
+
+
+def _chown(path, uid):
+    if uid is not None:
+        for root, dirs, files in os.walk(path):
+            for name in [root, *[os.path.join(root, d) for d in dirs + files]]:
+                os.chown(name, uid, uid)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_the_sandbox_cannot_plant_a_filter_or_a_profile(user_dirs, user, probe):
+    env, cache, config = user_dirs
+    _chown(cache.parent, user)
+    first = run_pyjail("--profile", "strict", "--", probe, "inet", env=env, user=user)
+    assert "socket_inet errno EAFNOSUPPORT" in first.stdout
+    entries = list((cache / "pyjail" / "profiles").iterdir())
+    assert entries, "the first launch should have cached strict"
+
+    attack = (
+        f"for f in {cache}/pyjail/profiles/*; do echo broken > $f && echo planted-cache; done; "
+        f"mkdir -p {config}/pyjail/profiles && "
+        f"printf '[seccomp]\\nallow = [\"socket\"]\\n' > {config}/pyjail/profiles/strict.local.toml "
+        "&& echo planted-profile; "
+        f"ls {cache}/pyjail >/dev/null 2>&1 && echo cache-visible; true"
+    )
+    result = run_pyjail("--profile", "default", "--", "sh", "-c", attack, env=env, user=user)
+    assert result.returncode == 0, result.stderr
+    assert "planted" not in result.stdout
+    assert "cache-visible" not in result.stdout
+
+    again = run_pyjail("--profile", "strict", "--", probe, "inet", env=env, user=user)
+    assert "socket_inet errno EAFNOSUPPORT" in again.stdout
+
+
+def test_root_sandbox_cannot_change_pyjail_itself(tmp_path):
+    target = REPO / "jail" / "planted_by_sandbox.py"
+    result = run_pyjail("--profile", "default", "--", "sh", "-c", f"echo x > {target}")
+    assert result.returncode != 0
+    assert "Read-only file system" in result.stderr
+    assert not target.exists()
+
+
+def test_root_sandbox_cannot_create_a_system_profile_directory():
+    result = run_pyjail("--profile", "default", "--", "mkdir", "-p", "/etc/pyjail/profiles.d")
+    assert result.returncode != 0
+    assert not os.path.exists("/etc/pyjail")
