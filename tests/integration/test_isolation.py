@@ -148,6 +148,34 @@ def test_user_namespaces_switched_off_gives_one_clear_line(world_tmp):
     assert marker.read_text() == "ran\n"
 
 
+def test_user_namespaces_switched_off_on_the_host_by_sysctl(world_tmp):
+    """The same with the host's own setting, set and restored by the test.
+
+    The setting is global for a moment: other runs on this machine that
+    need a user namespace in that moment fail, so it is kept short.
+    """
+    marker = world_tmp / "ran"
+    setting = Path("/proc/sys/user/max_user_namespaces")
+    saved = setting.read_text()
+    try:
+        try:
+            setting.write_text("0\n")
+        except PermissionError:
+            pytest.skip(
+                "this machine does not let root change user.max_user_namespaces; "
+                "the test above switches it off in a namespace of its own"
+            )
+        result = run_pyjail("--", "sh", "-c", f"echo ran > {marker}", user=UNPRIVILEGED_UID)
+    finally:
+        setting.write_text(saved)
+    assert result.returncode == 125
+    assert result.stderr.startswith(
+        "pyjail: default: user namespace: switched off by user.max_user_namespaces = 0"
+    )
+    assert len(result.stderr.splitlines()) == 1
+    assert not marker.exists()
+
+
 # --- File-system view -----------------------------------------------------
 
 
