@@ -158,13 +158,14 @@ def test_user_namespaces_switched_off_on_the_host_by_sysctl(world_tmp):
     setting = Path("/proc/sys/user/max_user_namespaces")
     saved = setting.read_text()
     try:
-        try:
-            setting.write_text("0\n")
-        except PermissionError:
-            pytest.skip(
-                "this machine does not let root change user.max_user_namespaces; "
-                "the test above switches it off in a namespace of its own"
-            )
+        setting.write_text(saved)
+    except PermissionError:
+        pytest.skip(
+            "this machine does not let root change user.max_user_namespaces; "
+            "the test above switches it off in a namespace of its own"
+        )
+    try:
+        setting.write_text("0\n")
         result = run_pyjail("--", "sh", "-c", f"echo ran > {marker}", user=UNPRIVILEGED_UID)
     finally:
         setting.write_text(saved)
