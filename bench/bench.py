@@ -109,8 +109,16 @@ def bench_syscalls(rounds: int) -> None:
     with tempfile.TemporaryDirectory(dir=build) as directory:
         os.chmod(directory, 0o755)
         loop = [build_syscall_loop(directory), str(rounds)]
+        # Any seccomp filter at all sends every call through the kernel's
+        # slower entry path: an allow-everything filter shows that floor.
+        floor = os.path.join(directory, "allow-all.toml")
+        with open(floor, "w") as handle:
+            handle.write('description = "benchmark floor"\n[seccomp]\ndefault_action = "allow"\n')
         variants = {
             "bare": loop,
+            "pyjail allow-all (seccomp floor)": [
+                PYJAIL, "--quiet", "--no-namespaces", "--profile", floor, "--", *loop,
+            ],
             "pyjail default": [PYJAIL, "--quiet", "--profile", "default", "--", *loop],
             "pyjail strict": [PYJAIL, "--quiet", "--profile", "strict", "--", *loop],
         }

@@ -11,7 +11,6 @@ seccomp_data, the scratch memory, ALU on the accumulator, jumps and returns.
 
 from __future__ import annotations
 
-import functools
 import struct
 
 RET_KILL_PROCESS = 0x80000000
@@ -36,10 +35,18 @@ class ArgumentDependent(Exception):
     """The program looked past nr and arch, but only those were given."""
 
 
-@functools.lru_cache(maxsize=64)
+# Decoded programs by their bytes; a launch has only a handful of programs.
+# A dict rather than functools.lru_cache: this module is imported on every
+# reporting launch, and functools would cost it milliseconds.
+_DECODED: dict[bytes, tuple] = {}
+
+
 def decode(program: bytes) -> tuple:
     """The program as (code, jt, jf, k) tuples."""
-    return tuple(_INSTRUCTION.iter_unpack(program))
+    decoded = _DECODED.get(program)
+    if decoded is None:
+        decoded = _DECODED[program] = tuple(_INSTRUCTION.iter_unpack(program))
+    return decoded
 
 
 def run(program: bytes, nr: int, arch: int, args=None, pointer: int = 0) -> int:

@@ -21,7 +21,7 @@ import marshal
 import os
 import zlib
 
-from jail import __version__
+from jail import __version__, locations
 
 FORMAT = 2
 _SOURCES_THAT_SHAPE_FILTERS = (
@@ -48,14 +48,9 @@ def request_key(profile_option: str | None, program: str) -> str:
     return "program:" + os.path.basename(program)
 
 
-def cache_dir() -> str:
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return os.path.join(cache, "pyjail")
-
-
 def entry_path(request: str, variant: str) -> str:
     name = f"{zlib.crc32(f'{request}|{variant}'.encode()):08x}.bin"
-    return os.path.join(cache_dir(), "profiles", name)
+    return os.path.join(locations.cache_dir(), "profiles", name)
 
 
 def build_stamp() -> list:

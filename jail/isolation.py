@@ -114,21 +114,20 @@ def _protect_pyjail_itself(spec: dict) -> tuple[dict, str]:
 
     import sys
 
-    from jail import filter_cache, paths
+    from jail import locations
 
-    cache = filter_cache.cache_dir()
-    config = os.path.dirname(str(paths.user_profile_dir()))
+    cache = locations.cache_dir()
+    config = locations.user_config_dir()
     for directory in (cache, config):
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)
         except OSError:
             pass  # cannot exist (a file in the way): nothing there to protect
-    code = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     candidates = [
         config,
-        _nearest_existing(str(paths.SYSTEM_PROFILE_DIR.parent)),
-        str(paths.bundled_profile_dir()),
-        os.path.join(code, "jail"),
+        _nearest_existing(os.path.dirname(locations.SYSTEM_PROFILE_DIR)),
+        locations.bundled_profile_dir(),
+        locations.package_dir(),
         sys.prefix,
     ]
     home = os.path.realpath(os.path.expanduser("~")) if fs["private_home"] else None

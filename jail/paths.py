@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-SYSTEM_PROFILE_DIR = Path("/etc/pyjail/profiles.d")
+from jail import locations
+
+SYSTEM_PROFILE_DIR = Path(locations.SYSTEM_PROFILE_DIR)
 
 
 def user_profile_dir() -> Path:
-    config = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
-    return Path(config) / "pyjail" / "profiles"
+    return Path(locations.user_profile_dir())
 
 
 def bundled_profile_dir() -> Path:
-    """profiles.d of a source checkout, else the copy installed as data."""
-    beside_package = Path(__file__).resolve().parent.parent / "profiles.d"
-    if beside_package.is_dir():
-        return beside_package
-    return Path(sys.prefix) / "share" / "pyjail" / "profiles.d"
+    return Path(locations.bundled_profile_dir())
 
 
 def profile_dirs() -> list[Path]:
