@@ -135,13 +135,8 @@ def _child(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask, outer: i
             step = "pid namespace"
             _start_init(plan, report_fd, started_fd, old_mask)
         _target(plan, report_fd, started_fd, old_mask)
-    except namespaces.UnsupportedError as error:
-        _report(report_fd, error.step, 0, f"{error.cause} ({error.hint})")
-    except OSError as error:
-        detail = str(error.filename) if error.filename else ""
-        _report(report_fd, step, error.errno or 0, detail if error.errno else str(error))
-    except BaseException as error:  # a bug: still never run the target
-        _report(report_fd, step, 0, f"{type(error).__name__}: {error}")
+    except BaseException as error:  # whatever it is, the target never runs
+        _report_failure(report_fd, step, error)
     os._exit(125)
 
 
@@ -204,13 +199,8 @@ def _target(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask) -> None
 
         step = EXEC_STEP
         os.execve(plan.program, plan.argv, plan.env)
-    except namespaces.UnsupportedError as error:
-        _report(report_fd, error.step, 0, f"{error.cause} ({error.hint})")
-    except OSError as error:
-        detail = str(error.filename) if error.filename else ""
-        _report(report_fd, step, error.errno or 0, detail if error.errno else str(error))
-    except BaseException as error:  # a bug: still never run the target
-        _report(report_fd, step, 0, f"{type(error).__name__}: {error}")
+    except BaseException as error:  # whatever it is, the target never runs
+        _report_failure(report_fd, step, error)
     os._exit(125)
 
 
@@ -231,6 +221,17 @@ def _read_started(fd: int) -> dict[str, int]:
         role, _, number = line.partition(" ")
         pids[role] = int(number)
     return pids
+
+
+def _report_failure(fd: int, step: str, error: BaseException) -> None:
+    """Send the outer process the record for a failed set-up step."""
+    if isinstance(error, namespaces.UnsupportedError):
+        _report(fd, error.step, 0, f"{error.cause} ({error.hint})")
+    elif isinstance(error, OSError):
+        detail = str(error.filename) if error.filename else ""
+        _report(fd, step, error.errno or 0, detail if error.errno else str(error))
+    else:  # a bug in pyjail: say what it was
+        _report(fd, step, 0, f"{type(error).__name__}: {error}")
 
 
 def _report(fd: int, step: str, err: int, message: str) -> None:
