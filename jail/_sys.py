@@ -16,16 +16,17 @@ libc.syscall.restype = ctypes.c_long
 _SYSCALL_NUMBERS = {
     "x86_64": {"seccomp": 317, "pidfd_open": 434, "pidfd_getfd": 438, "pivot_root": 155,
                "landlock_create_ruleset": 444, "landlock_add_rule": 445,
-               "landlock_restrict_self": 446},
+               "landlock_restrict_self": 446, "close_range": 436},
     "aarch64": {"seccomp": 277, "pidfd_open": 434, "pidfd_getfd": 438, "pivot_root": 41,
                 "landlock_create_ruleset": 444, "landlock_add_rule": 445,
-                "landlock_restrict_self": 446},
+                "landlock_restrict_self": 446, "close_range": 436},
 }
 NR = _SYSCALL_NUMBERS.get(os.uname().machine, _SYSCALL_NUMBERS["x86_64"])
 
 SECCOMP_SET_MODE_FILTER = 1
 SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 PR_CAPBSET_READ = 23
 PR_CAPBSET_DROP = 24
@@ -70,6 +71,14 @@ def set_parent_death_signal(signal_number: int) -> None:
 
 def set_child_subreaper() -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+CLOSE_RANGE_CLOEXEC = 1 << 2
+
+
+def close_range_on_exec(first: int, last: int) -> None:
+    """Mark descriptors first..last close-on-exec (close_range, Linux 5.11)."""
+    _check(libc.syscall(NR["close_range"], ctypes.c_uint(first), ctypes.c_uint(last), ctypes.c_uint(CLOSE_RANGE_CLOEXEC)), "close_range")
 
 
 def pidfd_open(pid: int) -> int:

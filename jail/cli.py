@@ -40,6 +40,13 @@ def build_parser():
     parser.add_argument("--profile", metavar="NAME|PATH", help="profile to use (default: by program name, else default)")
     parser.add_argument("--print-filter", action="store_true", help="print the compiled seccomp filter (libseccomp PFC) and exit")
     parser.add_argument("--debug", action="store_true", help="print each set-up step and its duration on stderr")
+    parser.add_argument(
+        "--keep-fd",
+        metavar="N",
+        type=int,
+        action="append",
+        help="pass open descriptor N to the program (all others above 2 are closed)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing of pyjail's own but errors")
     reports = parser.add_argument_group("denied calls (reported on stderr unless --quiet)")
     reports.add_argument("--log", metavar="FILE", help="also append each denied call to FILE as a JSON line")

@@ -40,9 +40,9 @@ def build(command: list[str], output: str | None, base_name: str | None) -> int:
     status = supervisor.run(plan, watcher)
     if not watcher.used:
         raise JailError(f"build: {command[0]} made no syscall pyjail could see; no profile written")
-    text = profile_builder.profile_text(
-        watcher.used, command, _native(), plan.profile if base_name else None
-    )
+    # The written profile always includes the profile the run used (default
+    # unless --base): its isolation, and its denials, still apply.
+    text = profile_builder.profile_text(watcher.used, command, _native(), plan.profile)
     profile_builder.write(output, text)
     names = len({number for _arch, number in watcher.used})
     print(f"pyjail: build: {names} syscalls recorded" + (f", profile written to {output}" if output else ""),

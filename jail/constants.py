@@ -48,6 +48,8 @@ _CONSTANTS: dict[str, int] = {
     "FIONREAD": 0x541B,
     "TIOCINQ": 0x541B,
     "TIOCLINUX": 0x541C,
+    # /dev/userfaultfd (Linux 6.1): the same power as the userfaultfd call.
+    "USERFAULTFD_IOC_NEW": 0xAA00,
     "TIOCCONS": 0x541D,
     "TIOCGSERIAL": 0x541E,
     "TIOCSSERIAL": 0x541F,

@@ -26,18 +26,31 @@ _SYMBOLIC_ARGUMENTS = {
 }
 _FLAG_ARGUMENTS = {"clone": 0, "unshare": 0}
 _MASK_64 = (1 << 64) - 1
+# x32 calls come with the x86_64 audit architecture and this bit set in nr.
+X32_SYSCALL_BIT = 0x40000000
+# What people call the ABI of an architecture token, where that differs.
+_ABI_NAMES = {"x86": "i386"}
 
 
 class Denial:
     """One notified call, described for a person and for the JSON log."""
 
     def __init__(self, arch: str, number: int, args, answer: int, rule: tuple[str, str]):
-        self.arch = arch
+        self.arch = foreign_abi(arch, number) or arch
         self.number = number
         self.args = list(args)
         self.answer = answer
         self.name = syscall_name(arch, number)
         self.profile_file, self.rule = rule
+        self.abi = ""
+        if self.arch != native_arch():
+            # Report mode runs only profiles that admit the native
+            # architecture alone (report_filter), so a call of any other
+            # ABI was notified because the filter refuses its ABI: say so,
+            # not what the native rule for a call of that name would be.
+            self.abi = _ABI_NAMES.get(self.arch, self.arch)
+            self.name = _foreign_name(arch, number)
+            self.rule = f"architecture {self.arch} not admitted ([seccomp].architectures)"
 
     @property
     def action(self) -> str:
@@ -46,11 +59,38 @@ class Denial:
     def call_text(self) -> str:
         """`ptrace(PTRACE_ATTACH, ...)`: the call as a person would write it."""
         shown = _symbolic(self.name, self.args)
-        return f"{self.name}({shown + ', ' if shown else ''}...)"
+        abi = f" ({self.abi} ABI)" if self.abi else ""
+        return f"{self.name}({shown + ', ' if shown else ''}...){abi}"
 
     def rule_text(self) -> str:
         short = self.action.removeprefix("errno:")
-        return f"profile {self.profile_file}, rule {self.rule} -> {short}"
+        rule = self.rule if self.abi else f"rule {self.rule}"
+        return f"profile {self.profile_file}, {rule} -> {short}"
+
+
+@functools.lru_cache(maxsize=1)
+def native_arch() -> str:
+    from jail.seccomp_compiler import native_arch as compiler_native
+
+    return compiler_native()
+
+
+def foreign_abi(arch: str, number: int) -> str | None:
+    """"x32" for an x32 call, which the kernel reports as x86_64; else None."""
+    if arch == "x86_64" and number & X32_SYSCALL_BIT:
+        return "x32"
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _foreign_name(arch: str, number: int) -> str:
+    """A foreign call by its name in its own table: x32 getpid, not syscall_1073741863."""
+    if foreign_abi(arch, number) == "x32":
+        name = syscall_name("x32", number)
+        if name.startswith("syscall_"):
+            return syscall_name("x86_64", number & ~X32_SYSCALL_BIT)
+        return name
+    return syscall_name(arch, number)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -106,7 +146,11 @@ def _by_prefix(prefixes: tuple[str, ...]) -> dict[str, int]:
 
 
 def explain(profile, roles: list[str], deciding: int, answer: int, name: str, args) -> tuple[str, str]:
-    """(profile file, rule) for the program of the stack that decided."""
+    """(profile file, rule) for the program of the stack that decided.
+
+    The rule names the file that wrote it when that is not the profile
+    itself (an include, or NAME.local.toml): that is the file to edit.
+    """
     role = roles[deciding] if 0 <= deciding < len(roles) else "main"
     spec = profile.seccomp
     own_file = os.path.basename(profile.source)
@@ -115,11 +159,12 @@ def explain(profile, roles: list[str], deciding: int, answer: int, name: str, ar
     if role.startswith("guard"):
         for rule in spec.rules:
             if rule.unless and name in rule.syscalls and _same(rule.action, answer):
-                return _rule_file(rule), f"{rule.key} (deny {name} unless ...)"
+                return own_file, f"{_rule_origin(profile, rule)} (deny {name} unless ...)"
     if role == "refine" or role == "main":
         for rule in spec.rules:
             if rule.when and name in rule.syscalls and _matches(name, rule.when, args) and _same(rule.action, answer):
-                return _rule_file(rule), f"{rule.key} ({name} when {' and '.join(map(str, rule.when))})"
+                when = " and ".join(map(str, rule.when))
+                return own_file, f"{_rule_origin(profile, rule)} ({name} when {when})"
     if role == "main":
         return own_file, _whole_decision(profile, name)
     return own_file, role
@@ -128,22 +173,53 @@ def explain(profile, roles: list[str], deciding: int, answer: int, name: str, ar
 def _whole_decision(profile, name: str) -> str:
     from jail import seccomp_compiler
 
+    spec = profile.seccomp
     decisions = seccomp_compiler._whole_syscall_decisions(profile)
     if name in decisions:
+        # The compiler lets the last unconditional rule naming the call win.
+        for rule in reversed(spec.rules):
+            if not rule.when and not rule.unless and name in rule.syscalls:
+                return _rule_origin(profile, rule)
         why = decisions[name][1]
-        # A rule's origin starts with its file, which the report names already.
-        return why.split(" ", 1)[1] if why.startswith(tuple(f"{f} " for f in _files(profile))) else why
+        verb, entry = why.split(" ", 1)
+        return _in_file(profile, _list_file(profile, verb, entry), why)
     if name.startswith("syscall_"):
         return "architecture or number not admitted"
-    return f"default_action = {profile.seccomp.default_action} ({name} is not allowed)"
+    return f"default_action = {spec.default_action} ({name} is not allowed)"
 
 
-def _files(profile) -> list[str]:
-    return [os.path.basename(f) for f in profile.files] + [os.path.basename(profile.source)]
+def _rule_origin(profile, rule) -> str:
+    """`[seccomp].rules[0]`, or `default.local.toml [seccomp].rules[0]`.
+
+    The rules of all files are joined into one list; the index shown is the
+    rule's place in the file that wrote it, where the user will look.
+    """
+    from jail import profile_loader
+
+    origins = profile.seccomp.origin
+    merged = next((i for i, known in enumerate(profile.seccomp.rules) if known is rule), None)
+    if merged is None:
+        return _in_file(profile, rule.source, rule.key)
+    written = origins.get(f"seccomp.rules[{merged}]", rule.source)
+    as_written = origins.get(getattr(profile_loader, "WRITTEN_AS", "written as:") + f"seccomp.rules[{merged}]")
+    if as_written:
+        return _in_file(profile, written, f"[{as_written.replace('.', '].', 1)}")
+    local = sum(1 for i in range(merged) if origins.get(f"seccomp.rules[{i}]") == written)
+    return _in_file(profile, written, f"[seccomp].rules[{local}]")
 
 
-def _rule_file(rule) -> str:
-    return os.path.basename(rule.source)
+def _list_file(profile, verb: str, entry: str) -> str:
+    """The file whose [seccomp].allow or .deny list holds `entry`."""
+    written = profile.raw.get("seccomp", {}).get(verb, [])
+    if entry in written:
+        return profile.seccomp.origin.get(f"seccomp.{verb}[{written.index(entry)}]", profile.source)
+    return profile.source
+
+
+def _in_file(profile, path: str, text: str) -> str:
+    if os.path.basename(path) == os.path.basename(profile.source):
+        return text
+    return f"{os.path.basename(path)} {text}"
 
 
 def _same(action, answer: int) -> bool:

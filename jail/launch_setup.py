@@ -97,6 +97,8 @@ def prepare(command: list[str], options):
     profile, record = load_profile_and_filter(options, program)
     profile = cli_isolation.apply(profile, options)
     spec = sandbox_steps.launch_spec(profile, [bpf for _role, bpf in record["programs"]])
-    return sandbox_steps.plan_from_spec(spec, program, command, options.debug, profile), record
+    keep_fds = tuple(getattr(options, "keep_fd", None) or ())
+    plan = sandbox_steps.plan_from_spec(spec, program, command, options.debug, profile, keep_fds)
+    return plan, record
 
 

@@ -100,6 +100,12 @@ def run(plan: LaunchPlan) -> int:
         os.close(started_read)
         _child(plan, write_end, started_write, old_mask, outer)
 
+    # pyjail and PID 1, which stay beside the target, must not be dumpable:
+    # the target runs as the same user and could otherwise write into their
+    # memory through /proc/PID/mem or ptrace, and run code outside its
+    # filter. (Not before the fork: the child must stay dumpable to write
+    # its own uid_map.)
+    _sys.prctl(_sys.PR_SET_DUMPABLE, 0)
     os.close(write_end)
     os.close(started_write)
     pids = _read_started(started_read)
@@ -163,6 +169,7 @@ def _init(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask, lifeline:
     """PID 1: fork the target, then reap and forward until it ends."""
     step = "init"
     try:
+        _sys.prctl(_sys.PR_SET_DUMPABLE, 0)  # see run(): PID 1 stays beside the target
         _sys.set_parent_death_signal(signal.SIGKILL)
         if pid_init.parent_gone(lifeline):
             os._exit(125)  # the relay died before we could follow it
@@ -183,6 +190,9 @@ def _target(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask) -> None
     """Run the set-up checklist and exec; never returns."""
     step = "start"
     try:
+        # Dumpable again, so that pyjail may take the seccomp listener out of
+        # it (pidfd_getfd) also without a user namespace.
+        _sys.prctl(_sys.PR_SET_DUMPABLE, 1)
         # /proc is still the host's here, so /proc/self names the host pid.
         os.write(started_fd, f"target {os.readlink('/proc/self')}\n".encode())
         os.close(started_fd)
@@ -281,7 +291,7 @@ def _wait(pid: int, timeout: float | None, init: int | None) -> int:
             _kill_sandbox(pid, init)
             return EXIT_TIMEOUT
         info = (
-            signal.sigtimedwait(waited, remaining)
+            signal.sigtimedwait(waited, min(remaining, 24 * 3600))  # a day per call
             if remaining is not None
             else signal.sigwaitinfo(waited)
         )

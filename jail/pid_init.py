@@ -63,6 +63,8 @@ def _drop_own_capabilities() -> None:
     """PID 1 sits inside the sandbox, visible to the target: it keeps no
     power that the target could borrow through it (it only waits and kills
     its own uid's processes)."""
-    from jail import caps
+    from jail import _sys, caps
 
+    caps.drop_capabilities(())
     caps.clear_own_capabilities()
+    _sys.set_no_new_privs()

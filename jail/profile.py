@@ -195,10 +195,12 @@ def _parse_errno(text: str, source: str, key: str) -> int:
     return number
 
 
+# The value may not start with an operator character, so that a mistyped
+# operator (`===`, `<==`) is reported as such, not as an unknown constant.
 _CONDITION = re.compile(
     r"^\s*arg(?P<index>\d)\s*"
     r"(?:&\s*(?P<mask>[^=!<>]+?)\s*(?P<mop>==)|(?P<op>==|!=|<=|>=|<|>))"
-    r"\s*(?P<value>.+?)\s*$"
+    r"\s*(?P<value>[^\s=!<>].*?)\s*$"
 )
 
 

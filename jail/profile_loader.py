@@ -23,6 +23,7 @@ STR, BOOL, INT, NUMBER = "string", "boolean", "integer", "number"
 STR_LIST = "list of strings"
 STR_TABLE = "table of strings"
 SIZE = "size"
+DURATION = "duration"
 # A schema leaf is one of the type names above; a dict is a sub-table; a
 # one-element list holds the schema of each table in an array of tables.
 SCHEMA: dict = {
@@ -78,7 +79,7 @@ SCHEMA: dict = {
         "core": SIZE,
         "stack": SIZE,
         "memlock": SIZE,
-        "timeout": STR,
+        "timeout": DURATION,
     },
     "environment": {
         "clear": BOOL,
@@ -87,6 +88,14 @@ SCHEMA: dict = {
         "set": STR_TABLE,
     },
 }
+
+
+# A list element that joins an included list moves: the user's first `deny`
+# entry may be element 24 of the merged list. `origins` maps that merged key
+# to the file, and WRITTEN_AS + merged key to the key as the file wrote it.
+# Both live in one dict because the filter cache keeps `origins` and rebuilds
+# the profile from it (see launch_setup), and reports need the written key.
+WRITTEN_AS = "written as:"
 
 
 class RawProfile:
@@ -99,11 +108,26 @@ class RawProfile:
         self.origins: dict[str, str] = {}
         self.files: list[str] = []
 
+    def written(self, key: str) -> tuple[str, str]:
+        """The file that wrote a merged value and the key it used there.
+
+        `seccomp.rules[3].action` of the merged data may be
+        (`app.toml`, `seccomp.rules[0].action`).
+        """
+        for end in (i + 1 for i, char in enumerate(key) if char == "]"):
+            element = key[:end]
+            if element in self.origins:
+                shown = self.origins.get(WRITTEN_AS + element, element)
+                return self.origins[element], shown + key[end:]
+        return self.origins.get(key, self.source), key
+
 
 def find_profile(name_or_path: str) -> Path:
     """Return the file a profile name or path refers to."""
     if "/" in name_or_path or name_or_path.endswith((".toml", ".json")):
         path = Path(os.path.expanduser(name_or_path))
+        if paths.is_dir(path):
+            raise ProfileError(name_or_path, "", "is a directory, not a profile file")
         if not paths.is_file(path):
             raise ProfileError(name_or_path, "", "no such profile file")
         return path
@@ -214,16 +238,28 @@ def merge_into(base: dict, extra: dict, origins: dict, source: str, prefix: str)
                 base[key] = {}
             merge_into(base[key], value, origins, source, path)
         elif isinstance(value, list) and isinstance(base.get(key), list):
-            start = len(base[key])
-            base[key] = base[key] + [v for v in value if v not in base[key]]
-            for index in range(start, len(base[key])):
-                origins[f"{path}[{index}]"] = source
+            _join_list(base, key, value, origins, source, path)
         else:
             base[key] = list(value) if isinstance(value, list) else value
             origins[path] = source
             if isinstance(value, list):
                 for index in range(len(value)):
                     origins[f"{path}[{index}]"] = source
+                    origins.pop(f"{WRITTEN_AS}{path}[{index}]", None)
+
+
+def _join_list(base: dict, key: str, value: list, origins: dict, source: str, path: str) -> None:
+    """Append the new elements of `value`, remembering where each was written."""
+    included = base[key]
+    joined = list(included)
+    for written_index, item in enumerate(value):
+        if item in included:
+            continue
+        joined.append(item)
+        merged = f"{path}[{len(joined) - 1}]"
+        origins[merged] = source
+        origins[WRITTEN_AS + merged] = f"{path}[{written_index}]"
+    base[key] = joined
 
 
 def check_schema(data: dict, schema: dict, source: str, prefix: str) -> None:
@@ -232,7 +268,7 @@ def check_schema(data: dict, schema: dict, source: str, prefix: str) -> None:
         path = f"{prefix}.{key}" if prefix else key
         if key not in schema:
             hint = suggest(key, schema) or "known keys: " + ", ".join(schema)
-            raise ProfileError(source, _display(path), "unknown key", hint)
+            raise ProfileError(source, display_key(path), "unknown key", hint)
         _check_value(value, schema[key], source, path)
 
 
@@ -255,6 +291,7 @@ _LEAF_CHECKS = {
     BOOL: lambda v: isinstance(v, bool),
     INT: lambda v: isinstance(v, int) and not isinstance(v, bool),
     SIZE: lambda v: isinstance(v, (int, str)) and not isinstance(v, bool),
+    DURATION: lambda v: isinstance(v, (int, float, str)) and not isinstance(v, bool),
     STR_LIST: lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
     STR_TABLE: lambda v: isinstance(v, dict) and all(isinstance(i, str) for i in v.values()),
 }
@@ -262,15 +299,15 @@ _LEAF_CHECKS = {
 
 def _wrong_type(source: str, path: str, expected: str, value) -> None:
     found = type(value).__name__
-    names = {"str": "a string", "bool": "a boolean", "int": "an integer", "list": "a list", "dict": "a table"}
+    names = {"str": "a string", "bool": "a boolean", "int": "an integer", "list": "a list", "dict": "a table", "float": "a number"}
     raise ProfileError(
         source,
-        _display(path),
+        display_key(path),
         f"expected {expected}, found {names.get(found, found)} {value!r}",
     )
 
 
-def _display(path: str) -> str:
+def display_key(path: str) -> str:
     """`seccomp.rules[2].action` as `[seccomp].rules[2].action`."""
     head, dot, rest = path.partition(".")
     return f"[{head}].{rest}" if dot else path

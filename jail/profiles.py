@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fractions
 import re
 from pathlib import Path
 
@@ -29,6 +30,10 @@ DEFAULT_ALLOWLIST_ANSWER = "errno:ENOSYS"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 UNLIMITED = -1
+# setrlimit takes a signed 64-bit number; anything larger cannot be set.
+LARGEST_SIZE = 2**63 - 1
+# A longer timeout is a typo, and Python cannot wait for 300 years in one go.
+LONGEST_DURATION = 365 * 24 * 3600
 
 
 def load(name_or_path: str) -> Profile:
@@ -66,7 +71,14 @@ def build(raw: profile_loader.RawProfile) -> Profile:
 
 
 def _origin(raw, key: str) -> str:
-    return raw.origins.get(key, raw.source)
+    return raw.written(key)[0]
+
+
+def _where(raw, key: str) -> tuple[str, str]:
+    """The file and the shown key (`[seccomp].deny[0]`) that wrote a value:
+    an index counts the entries of that file, not of the merged list."""
+    source, written = raw.written(key)
+    return source, profile_loader.display_key(written)
 
 
 def _seccomp(raw) -> Seccomp:
@@ -99,8 +111,7 @@ def _seccomp(raw) -> Seccomp:
     architectures = tuple(section.get("architectures", ["native"]))
     for index, arch in enumerate(architectures):
         if arch not in ARCHITECTURES:
-            key = f"[seccomp].architectures[{index}]"
-            source = _origin(raw, f"seccomp.architectures[{index}]")
+            source, key = _where(raw, f"seccomp.architectures[{index}]")
             raise ProfileError(source, key, f"unknown architecture {arch!r}", suggest(arch, ARCHITECTURES))
     return Seccomp(default, deny_action, allow, deny, rules, architectures, raw.origins)
 
@@ -109,8 +120,7 @@ def _expand(raw, key: str, names: list[str]) -> dict[str, str]:
     """Expand @groups and check every name against the syscall table."""
     known = syscall_groups.known_syscalls()
     for index, name in enumerate(names):
-        source = _origin(raw, f"{key}[{index}]")
-        shown = f"[{key.replace('.', '].', 1)}[{index}]"
+        source, shown = _where(raw, f"{key}[{index}]")
         if name.startswith("@"):
             if name not in syscall_groups.GROUPS:
                 hint = suggest(name, syscall_groups.GROUPS) or "pyjail syscalls --groups lists them"
@@ -122,8 +132,7 @@ def _expand(raw, key: str, names: list[str]) -> dict[str, str]:
 
 def _rule(raw, index: int, table: dict) -> Rule:
     key = f"seccomp.rules[{index}]"
-    shown = f"[seccomp].rules[{index}]"
-    source = _origin(raw, f"{key}.action")
+    source, shown = _where(raw, key)
     if "syscalls" not in table or not table["syscalls"]:
         raise ProfileError(source, f"{shown}.syscalls", "a rule needs at least one syscall")
     if "action" not in table:
@@ -220,8 +229,7 @@ def _capabilities(raw) -> tuple[str, ...]:
     for index, name in enumerate(keep):
         if caps.capability_number(name) is None:
             raise ProfileError(
-                _origin(raw, f"capabilities.keep[{index}]"),
-                f"[capabilities].keep[{index}]",
+                *_where(raw, f"capabilities.keep[{index}]"),
                 f"unknown capability {name!r}",
                 suggest(name.upper(), caps.capability_names()),
             )
@@ -244,21 +252,49 @@ def parse_size(value, source: str, key: str) -> int:
     if isinstance(value, int):
         if value < 0:
             raise ProfileError(source, key, f"{value} is negative")
-        return value
+        return _bounded_size(value, value, source, key)
     if value.strip().lower() in ("unlimited", "infinity"):
         return UNLIMITED
     match = _SIZE.match(value)
     if not match:
         raise ProfileError(source, key, f"cannot read size {value!r}", "e.g. 1024, 512M, 4G or unlimited")
     scale = 1024 ** "KMGT".find(match[2].upper()) * 1024 if match[2] else 1
-    return int(float(match[1]) * scale)
+    # Fraction, not float: a float turns a long row of digits into inf.
+    return _bounded_size(int(fractions.Fraction(match[1]) * scale), value, source, key)
+
+
+def _bounded_size(size: int, value, source: str, key: str) -> int:
+    if size > LARGEST_SIZE:
+        raise ProfileError(
+            source,
+            key,
+            f"{value!r} is too large (at most {LARGEST_SIZE})",
+            'for no limit write "unlimited"',
+        )
+    return size
 
 
 def parse_duration(value, source: str, key: str) -> float:
-    """Seconds, or a number with ms, s, m or h."""
-    match = _DURATION.match(str(value))
-    if not match or float(match[1]) <= 0:
+    """Seconds (a number, or a string with ms, s, m or h), up to one year."""
+    seconds = _duration_seconds(value)
+    if seconds is None or not seconds > 0:
         raise ProfileError(source, key, f"cannot read duration {value!r}", "e.g. 30, 1.5s, 10m")
+    if seconds > LONGEST_DURATION:
+        raise ProfileError(
+            source,
+            key,
+            f"duration {value!r} is longer than one year",
+            f"at most {LONGEST_DURATION // 3600}h",
+        )
+    return float(seconds)
+
+
+def _duration_seconds(value) -> float | int | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value  # an int stays exact: float() fails on a huge one
+    match = _DURATION.match(str(value))
+    if not match:
+        return None
     factor = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[match[2]]
     return float(match[1]) * factor
 

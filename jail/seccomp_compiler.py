@@ -50,6 +50,12 @@ INT_ARGUMENTS = {
 LOW_32_BITS = 0xFFFFFFFF
 # The call pyjail itself needs between loading one program and the next.
 LOADER_CALL = "seccomp"
+# libseccomp's time grows steeply with conditional rules (20,000 take
+# minutes) and the result would not fit in a BPF program anyway.
+MAX_CONDITIONAL_RULES = 4000
+# BPF_MAXINSNS: the kernel refuses a longer classic BPF program (EINVAL).
+MAX_BPF_INSTRUCTIONS = 4096
+BPF_INSTRUCTION_SIZE = 8
 ARCH_NAMES = {"x86_64": "X86_64", "x86": "X86", "x32": "X32", "aarch64": "AARCH64", "arm": "ARM"}
 
 
@@ -87,6 +93,7 @@ def compile_profile(profile: Profile) -> CompiledFilter:
     """Build the filter stack for a profile, or raise ProfileError."""
     spec = profile.seccomp
     architectures = _architectures(spec.architectures)
+    _refuse_too_many_rules(profile)
     plan = _plan(profile)
     _refuse_conditions_on_seccomp(plan)
 
@@ -104,11 +111,45 @@ def compile_profile(profile: Profile) -> CompiledFilter:
     UNFILTERABLE.clear()
     programs = [build(ALLOW) for build in builders[:-1]]
     programs.append(builders[-1](verdict))
+    _refuse_long_programs(profile, programs)
     warnings = [
         f"{profile.name}: libseccomp cannot filter {', '.join(sorted(UNFILTERABLE))}: "
         "the profile's denial does not apply there"
     ] if UNFILTERABLE else []
     return CompiledFilter(programs, architectures, plan.whole, warnings)
+
+
+def _refuse_too_many_rules(profile: Profile) -> None:
+    """Count what libseccomp would compile one by one: a conditional rule
+    per syscall, and an exception per syscall and `unless` alternative."""
+    count = 0
+    for rule in profile.seccomp.rules:
+        if rule.unless:
+            count += len(rule.syscalls) * len(rule.unless)
+        elif rule.when:
+            count += len(rule.syscalls)
+    if count > MAX_CONDITIONAL_RULES:
+        raise ProfileError(
+            profile.source,
+            "[seccomp].rules",
+            f"{count} conditional rules and exceptions (one per syscall), "
+            f"more than the {MAX_CONDITIONAL_RULES} pyjail compiles",
+            "decide whole syscalls in allow or deny where you can",
+        )
+
+
+def _refuse_long_programs(profile: Profile, programs: list[Program]) -> None:
+    """The kernel would refuse the program only in the child, at launch."""
+    for program in programs:
+        length = len(program.bpf) // BPF_INSTRUCTION_SIZE
+        if length > MAX_BPF_INSTRUCTIONS:
+            raise ProfileError(
+                profile.source,
+                "[seccomp]",
+                f"the {program.role} filter has {length} BPF instructions, "
+                f"more than the kernel's limit of {MAX_BPF_INSTRUCTIONS}",
+                "use fewer conditional rules, or decide whole syscalls",
+            )
 
 
 def _refuse_conditions_on_seccomp(plan: "_Plan") -> None:

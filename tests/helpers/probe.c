@@ -122,6 +122,16 @@ static int probe_open_tree(void)
     return report("open_tree", syscall(428, -100, "/nonexistent/pyjail-probe", 1));
 }
 
+/* userfaultfd through its device (Linux 6.1): the ioctl hands out the same
+ * descriptor the denied userfaultfd call would. */
+static int probe_userfaultfd_device(void)
+{
+    int device = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+    if (device < 0)
+        return report("userfaultfd_device_open", -1);
+    return report("userfaultfd_device", ioctl(device, 0xAA00, O_CLOEXEC));
+}
+
 static int probe_io_uring(void)
 {
     char params[120];
@@ -205,6 +215,7 @@ int main(int argc, char **argv)
     if (!strcmp(what, "tiocsti_high")) return probe_tiocsti_high();
     if (!strcmp(what, "io_uring")) return probe_io_uring();
     if (!strcmp(what, "fsopen")) return probe_fsopen();
+    if (!strcmp(what, "userfaultfd_device")) return probe_userfaultfd_device();
     if (!strcmp(what, "open_tree")) return probe_open_tree();
     if (!strcmp(what, "x32")) return probe_x32();
     if (!strcmp(what, "int80") && argc > 2) return probe_int80(argv[2]);

@@ -77,8 +77,8 @@ def test_each_denied_call_gets_its_errno_and_one_report_line(denied, shared_dir,
     assert len(lines) == 3, result.stderr
     ptrace, mount, socket = lines
     assert ptrace.startswith("pyjail: denied ptrace(PTRACE_ATTACH, ...) in pid ")
-    assert f"({denied}): profile errnos.toml, rule deny @debug -> EPERM" in ptrace
-    assert "mount(" in mount and "rule deny @mount -> EPERM" in mount
+    assert f"({denied}): profile errnos.toml, rule default.toml deny @debug -> EPERM" in ptrace
+    assert "mount(" in mount and "rule default.toml deny @mount -> EPERM" in mount
     assert "socket(AF_INET, ...)" in socket and "rule [seccomp].rules[" in socket and socket.endswith("-> EACCES")
 
 
@@ -94,7 +94,7 @@ def test_the_json_log_has_the_same_events(denied, shared_dir):
     ptrace = events[0]
     assert ptrace["executable"] == denied and ptrace["arch"] == "x86_64"
     assert ptrace["number"] == 101 and ptrace["args"][0] == 16  # PTRACE_ATTACH
-    assert ptrace["profile"] == "errnos.toml" and ptrace["rule"] == "deny @debug"
+    assert ptrace["profile"] == "errnos.toml" and ptrace["rule"] == "default.toml deny @debug"
     assert {"time", "pid"} <= set(ptrace)
 
 
@@ -125,6 +125,89 @@ def test_a_kill_rule_kills_and_pyjail_names_the_call(denied, shared_dir, user):
     assert result.stdout == "ptrace errno EPERM\n"  # nothing after the fatal call ran
     lines = _report_lines(result.stderr)
     assert any("socket(AF_INET, ...)" in line and line.endswith("-> kill-process") for line in lines), result.stderr
+
+
+@pytest.fixture(scope="module")
+def probe_binary(shared_dir) -> str:
+    return _compile(str(HELPERS / "probe.c"), os.path.join(shared_dir, "probe"))
+
+
+@pytest.mark.parametrize("profile", ["default", "strict"])
+@pytest.mark.parametrize("user", USERS)
+def test_an_i386_call_is_killed_and_reported_as_an_abi_not_admitted(probe_binary, shared_dir, profile, user):
+    target = os.path.join(shared_dir, f"int80-{profile}-{user}")
+    result = run_pyjail("--profile", profile, "--", probe_binary, "int80", target, user=user)
+    assert result.returncode == 128 + signal.SIGSYS, result.stderr
+    assert result.stdout == "" and not os.path.exists(target)  # mkdir never ran
+    lines = _report_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("pyjail: denied mkdir(...) (i386 ABI) in pid ")
+    assert lines[0].endswith(
+        f"({probe_binary}): profile {profile}.toml, "
+        "architecture x86 not admitted ([seccomp].architectures) -> kill-process"
+    )
+
+
+@pytest.mark.parametrize("profile", ["default", "strict"])
+def test_an_x32_call_is_named_by_its_own_name(probe_binary, shared_dir, profile):
+    log = os.path.join(shared_dir, f"x32-{profile}.json")
+    result = run_pyjail("--log", log, "--profile", profile, "--", probe_binary, "x32")
+    assert result.returncode == 128 + signal.SIGSYS, result.stderr
+    assert result.stdout == ""  # getpid would have printed "x32 ok"
+    lines = _report_lines(result.stderr)
+    assert len(lines) == 1 and lines[0].startswith("pyjail: denied getpid(...) (x32 ABI) in pid "), result.stderr
+    assert lines[0].endswith(
+        f"profile {profile}.toml, architecture x32 not admitted ([seccomp].architectures) -> kill-process"
+    )
+    with open(log) as handle:
+        (event,) = [json.loads(line) for line in handle]
+    assert (event["syscall"], event["arch"], event["number"]) == ("getpid", "x32", 0x40000000 | 39)
+    assert event["rule"] == "architecture x32 not admitted ([seccomp].architectures)"
+
+
+LOCAL_RULES = """[seccomp]
+deny = ["userfaultfd"]
+
+[[seccomp.rules]]
+syscalls = ["socket"]
+action = "errno:EACCES"
+when = ["arg0 == AF_INET"]
+
+[[seccomp.rules]]
+syscalls = ["mount"]
+action = "errno:ENOSYS"
+"""
+
+
+def test_a_rule_from_a_local_file_is_reported_with_that_file(denied, shared_dir):
+    site = os.path.join(shared_dir, "local-site")
+    os.makedirs(site, exist_ok=True)
+    os.chmod(site, 0o755)
+    profile = _profile(site, "app.toml", 'include = ["default"]\n')
+    _profile(site, "app.local.toml", LOCAL_RULES)
+    log = os.path.join(shared_dir, "local.json")
+    result = run_pyjail("--log", log, "--profile", profile, "--", denied, "inet", "mount", "ptrace")
+    assert result.stdout.splitlines() == ["socket errno EACCES", "mount errno ENOSYS", "ptrace errno EPERM"]
+    socket, mount, ptrace = _report_lines(result.stderr)
+    assert socket.endswith(
+        "profile app.toml, rule app.local.toml [seccomp].rules[0] (socket when arg0 == 0x2) -> EACCES"
+    )
+    assert mount.endswith("profile app.toml, rule app.local.toml [seccomp].rules[1] -> ENOSYS")
+    assert ptrace.endswith("profile app.toml, rule default.toml deny @debug -> EPERM")
+    with open(log) as handle:
+        events = [json.loads(line) for line in handle]
+    assert [(e["profile"], e["rule"]) for e in events] == [
+        ("app.toml", "app.local.toml [seccomp].rules[0] (socket when arg0 == 0x2)"),
+        ("app.toml", "app.local.toml [seccomp].rules[1]"),
+        ("app.toml", "default.toml deny @debug"),
+    ]
+
+
+def test_a_rule_of_the_profile_itself_is_shown_without_a_file(denied, shared_dir):
+    profile = _profile(shared_dir, "own.toml", 'include = ["default"]\n' + LOCAL_RULES)
+    result = run_pyjail("--profile", profile, "--", denied, "mount")
+    assert result.stdout == "mount errno ENOSYS\n"
+    assert _report_lines(result.stderr)[0].endswith("profile own.toml, rule [seccomp].rules[1] -> ENOSYS")
 
 
 def test_denying_the_handover_calls_does_not_deadlock(denied_static, shared_dir):
@@ -207,7 +290,8 @@ def test_build_writes_a_profile_that_runs_the_program_and_nothing_more(shared_di
     assert _report_lines(again.stderr) == []
 
     unseen = run_pyjail("--profile", output, "--", "python3", "-c", BUILD_CODE + PTRACE_CODE)
-    assert unseen.stdout.splitlines()[-1] == "ptrace -1 38"  # ENOSYS
+    # Denied: the built profile includes default, whose deny list answers EPERM.
+    assert unseen.stdout.splitlines()[-1] == "ptrace -1 1"
     assert any(line.startswith("pyjail: denied ptrace(PTRACE_ATTACH") for line in _report_lines(unseen.stderr))
 
 

@@ -1,0 +1,113 @@
+"""Escapes found by trying to break pyjail, each tried again here and
+asserted to fail: the processes beside the target, inherited descriptors,
+devices that stand in for denied calls, profiles that leave holes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from conftest import PYJAIL, UNPRIVILEGED_UID, run_pyjail
+
+USERS = [pytest.param(None, id="root"), pytest.param(UNPRIVILEGED_UID, id="unprivileged")]
+OPEN_MEM = "import sys\ntry:\n open(sys.argv[1], 'r+b')\n print('writable')\nexcept OSError as e:\n print('refused', e.errno)\n"
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_the_target_cannot_write_pid_1s_memory(user):
+    result = run_pyjail("--", "/usr/bin/python3", "-c", OPEN_MEM, "/proc/1/mem", user=user)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("refused")
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_pid_1_is_as_powerless_as_the_target(user):
+    result = run_pyjail("--", "cat", "/proc/1/status", user=user)
+    status = dict(line.split(":\t", 1) for line in result.stdout.splitlines() if ":\t" in line)
+    assert status["NoNewPrivs"].strip() == "1"
+    assert int(status["CapBnd"], 16) == 0
+    assert int(status["CapEff"], 16) == 0
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_without_a_pid_namespace_the_target_cannot_write_pyjails_memory(user):
+    code = OPEN_MEM.replace("sys.argv[1]", "f'/proc/{__import__(\"os\").getppid()}/mem'")
+    result = run_pyjail("--no-namespaces", "--", "/usr/bin/python3", "-c", code, user=user)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("refused")
+
+
+def test_an_inherited_descriptor_does_not_reach_past_the_view(tmp_path):
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_test").write_text("SECRET\n")
+    env = dict(os.environ, HOME=str(home))
+    directory = os.open(home / ".ssh", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        command = [PYJAIL, "--", "cat", f"/proc/self/fd/{directory}/id_test"]
+        leaked = subprocess.run(command, pass_fds=(directory,), env=env, capture_output=True, text=True)
+        kept = subprocess.run(
+            command[:1] + ["--keep-fd", str(directory)] + command[1:],
+            pass_fds=(directory,), env=env, capture_output=True, text=True,
+        )
+    finally:
+        os.close(directory)
+    assert "SECRET" not in leaked.stdout
+    assert leaked.returncode != 0
+    assert kept.stdout == "SECRET\n"  # asked for on purpose, it is passed
+
+
+def test_userfaultfd_through_its_device_is_denied(probe):
+    result = run_pyjail("--no-private-dev", "--", probe, "userfaultfd_device")
+    assert "userfaultfd_device errno EPERM" in result.stdout
+    result = run_pyjail("--profile", "strict", "--no-private-dev", "--", probe, "userfaultfd_device")
+    assert "userfaultfd_device errno EPERM" in result.stdout
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_strict_isolates_like_default(world_tmp, user):
+    home = world_tmp / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_test").write_text("SECRET\n")
+    if user is not None:
+        os.chown(home, user, user)
+    env = dict(os.environ, HOME=str(home))
+    result = run_pyjail(
+        "--profile", "strict", "--", "sh", "-c",
+        f"cat {home}/.ssh/id_test; ls /proc | grep -c '^[0-9]'", env=env, user=user,
+    )
+    assert "SECRET" not in result.stdout
+    assert int(result.stdout.split()[-1]) < 10  # its own PID namespace
+
+
+def test_a_built_profile_keeps_the_isolation_of_its_base(world_tmp):
+    secret = world_tmp / "home" / ".ssh"
+    secret.mkdir(parents=True)
+    (secret / "id_test").write_text("SECRET\n")
+    env = dict(os.environ, HOME=str(world_tmp / "home"))
+    built = world_tmp / "built.toml"
+    code = f"print(open('{secret}/id_test').read())"
+    run_pyjail("build", "-o", str(built), "--", "/usr/bin/python3", "-c", "print(1)", env=env)
+    assert 'include = ["default"]' in built.read_text()
+    result = run_pyjail("--profile", str(built), "--", "/usr/bin/python3", "-c", code, env=env)
+    assert "SECRET" not in result.stdout
+
+
+def test_a_process_limit_root_would_ignore_is_refused(tmp_path):
+    marker = tmp_path / "ran"
+    result = run_pyjail("--rlimit-nproc=5", "--", "touch", str(marker))
+    assert result.returncode == 125
+    assert result.stderr == (
+        "pyjail: default: resource limits: the kernel does not apply RLIMIT_NPROC to root "
+        "(run pyjail as an ordinary user to cap processes, or drop [limits].nproc)\n"
+    )
+    assert not marker.exists()
+
+
+def test_a_descriptor_limit_too_low_for_pyjail_is_refused():
+    result = run_pyjail("--rlimit-nofile=3", "--", "true")
+    assert result.returncode == 125
+    assert "nofile 3 leaves pyjail no descriptor to start the program (use at least 16)" in result.stderr
+    assert run_pyjail("--rlimit-nofile=16", "--", "true").returncode == 0
