@@ -180,6 +180,14 @@ def _check_path(path: str, option: str) -> None:
             f"{path!r} is not an absolute path",
             "start it with /, ~ or ${HOME}",
         )
+    # A profile may name paths that do not exist on every machine; a path
+    # typed on the command line that does not exist is a typo, and would
+    # protect nothing.
+    import os
+
+    expanded = os.path.expandvars(os.path.expanduser(path))
+    if not os.path.lexists(expanded):
+        raise ProfileError(SOURCE, option, f"{path!r} does not exist", "check the spelling")
 
 
 def _limit_changes(limits: dict, options) -> dict:

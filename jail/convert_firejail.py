@@ -150,13 +150,40 @@ def _include(argument: str, path: Path, state: _State, chain) -> bool:
         if "/" in argument:
             candidate = Path(argument)
         if candidate.is_file():
-            if str(candidate) not in chain:  # a cycle: the file is being read already
+            if not _is_firejail_profile(candidate):
+                # Reading it would copy each of its lines into the output's
+                # comments (`include /etc/passwd`), and map none of them.
+                state.unmapped.append(f"include {argument}   (not a Firejail profile)")
+            elif str(candidate) not in chain:  # a cycle: the file is being read already
                 _merge(state, _included(candidate, tuple(state.ignored), chain))
             return True
     if argument.endswith(".local"):
         return True  # a user's optional override file: none here is not an error
     state.unmapped.append(f"include {argument}   (file not found)")
     return True
+
+
+# Firejail names its profiles and their fragments so; a user's override is .local.
+PROFILE_SUFFIXES = (".profile", ".inc", ".local")
+# A directive line starts with a directive word (`seccomp.drop`, `private-tmp`,
+# `?HAS_APPIMAGE:`), then a space or the end of the line.
+_DIRECTIVE_WORD = re.compile(r"^\??[A-Za-z0-9_.-]+:?(\s|$)")
+
+
+@functools.lru_cache(maxsize=256)
+def _is_firejail_profile(path: Path) -> bool:
+    """By its name, and by content: text whose lines read as directives."""
+    if path.suffix not in PROFILE_SUFFIXES:
+        return False
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return True  # reading it fails the usual way, with the file named
+    if b"\0" in raw:
+        return False
+    lines = _directives(path)
+    directives = sum(1 for line in lines if _DIRECTIVE_WORD.match(line))
+    return directives * 2 >= len(lines)
 
 
 def _included(path: Path, ignored: tuple[str, ...], chain) -> _State:

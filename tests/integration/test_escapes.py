@@ -111,3 +111,15 @@ def test_a_descriptor_limit_too_low_for_pyjail_is_refused():
     assert result.returncode == 125
     assert "nofile 3 leaves pyjail no descriptor to start the program (use at least 16)" in result.stderr
     assert run_pyjail("--rlimit-nofile=16", "--", "true").returncode == 0
+
+
+@pytest.mark.parametrize("option", ["--hide", "--read-only", "--read-write"])
+def test_a_misspelt_path_on_the_command_line_is_refused(option, tmp_path):
+    marker = tmp_path / "ran"
+    result = run_pyjail(f"{option}=/nonexistent/pyjail-typo", "--", "touch", str(marker))
+    assert result.returncode == 125
+    assert result.stderr == (
+        f"pyjail: command line: {option}: '/nonexistent/pyjail-typo' does not exist "
+        "(check the spelling)\n"
+    )
+    assert not marker.exists()
