@@ -303,8 +303,14 @@ def edit_profile(argv: list[str]) -> int:
 
     base = profile_loader.find_profile(options.name)
     local = paths.user_profile_dir() / f"{options.name}.local.toml"
+    before = _contents(local)
     _create_local(local, options.name, base)
-    _run_editor(local)
+    failure = _run_editor(local)
+    if failure:
+        # Like visudo: a failed editor (vi's :cq, a crash) changes nothing.
+        _restore(local, before)
+        print(f"pyjail: profile edit: {failure}; {local.name} left as it was", file=sys.stderr)
+        return EXIT_INVALID
 
     try:
         profiles.load(options.name)
@@ -327,13 +333,39 @@ def _create_local(local: Path, name: str, base: Path) -> None:
         ) from None
 
 
-def _run_editor(path: Path) -> None:
+def _contents(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise JailError(f"profile edit: cannot read {path}: {error.strerror}") from None
+
+
+def _restore(path: Path, before: bytes | None) -> None:
+    """Put back what `path` held before the edit (nothing: remove it)."""
+    try:
+        if before is None:
+            path.unlink(missing_ok=True)
+        elif _contents(path) != before:
+            path.write_bytes(before)
+    except OSError as error:
+        raise JailError(f"profile edit: cannot restore {path}: {error.strerror}") from None
+
+
+def _run_editor(path: Path) -> str:
+    """Run the user's editor on `path`; what went wrong with it, or ""."""
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     command = shlex.split(editor) + [str(path)]
     try:
-        subprocess.run(command, check=False)
+        status = subprocess.run(command, check=False).returncode
     except OSError as error:
         raise JailError(
             f"profile edit: cannot run editor {command[0]!r}: {error.strerror} "
             "(set $EDITOR)"
         ) from None
+    if status < 0:
+        return f"editor {editor!r} was killed by signal {-status}"
+    if status > 0:
+        return f"editor {editor!r} exited with status {status}"
+    return ""

@@ -58,6 +58,63 @@ BAD_PROFILES = {
         '[seccomp]\nallow = ["ptrace"]\ndeny = ["ptrace"]\n',
         "ptrace is both allowed (via ptrace) and denied (via ptrace)",
     ),
+    # Keys count the entries of the file that wrote them, not of the list
+    # merged with the included profile's.
+    "unknown_syscall_after_include": (
+        'include = ["default"]\n[seccomp]\ndeny = ["ptrac"]\n',
+        "[seccomp].deny[0]: unknown syscall 'ptrac' (did you mean ptrace?)",
+    ),
+    "unknown_syscall_after_one_the_include_has": (
+        'include = ["default"]\n[seccomp]\ndeny = ["bpf", "ptrac"]\n',
+        "[seccomp].deny[1]: unknown syscall 'ptrac'",
+    ),
+    "bad_rule_after_include": (
+        'include = ["default"]\n[[seccomp.rules]]\nsyscalls = ["ioctl"]\naction = "errno"\n'
+        'when = ["arg1 == TIOCSTII"]\n',
+        "[seccomp].rules[0].when: unknown constant 'TIOCSTII'",
+    ),
+    "bad_rule_syscall_after_include": (
+        'include = ["default"]\n[[seccomp.rules]]\nsyscalls = ["iocttl"]\naction = "errno"\n',
+        "[seccomp].rules[0].syscalls[0]: unknown syscall 'iocttl'",
+    ),
+    "mistyped_operator": (
+        '[[seccomp.rules]]\nsyscalls = ["ioctl"]\naction = "errno"\nwhen = ["arg1 === FOO"]\n',
+        "[seccomp].rules[0].when: cannot read condition 'arg1 === FOO'",
+    ),
+    "size_beyond_64_bits": (
+        "[limits]\nnofile = 99999999999999999999999\n",
+        "[limits].nofile: 99999999999999999999999 is too large (at most 9223372036854775807)",
+    ),
+    "size_with_unit_beyond_64_bits": (
+        '[limits]\nas = "99999999T"\n',
+        "[limits].as: '99999999T' is too large",
+    ),
+    "timeout_beyond_a_year": (
+        '[limits]\ntimeout = "9999999999"\n',
+        "[limits].timeout: duration '9999999999' is longer than one year",
+    ),
+    "integer_timeout_beyond_a_year": (
+        "[limits]\ntimeout = 9999999999\n",
+        "[limits].timeout: duration 9999999999 is longer than one year",
+    ),
+    "too_many_conditional_rules": (
+        "".join(
+            f'[[seccomp.rules]]\nsyscalls = ["ioctl"]\naction = "errno"\nwhen = ["arg1 == {n}"]\n'
+            for n in range(4001)
+        ),
+        "[seccomp].rules: 4001 conditional rules and exceptions (one per syscall), "
+        "more than the 4000 pyjail compiles",
+    ),
+    # 1000 rules, each comparing two 64-bit arguments: about 6000 instructions.
+    "filter_beyond_the_kernel_limit": (
+        "".join(
+            f'[[seccomp.rules]]\nsyscalls = ["mmap"]\naction = "errno"\n'
+            f'when = ["arg1 == {n}", "arg2 == {n}"]\n'
+            for n in range(1, 1001)
+        ),
+        "[seccomp]: the main filter has 6037 BPF instructions, "
+        "more than the kernel's limit of 4096",
+    ),
 }
 
 
@@ -106,6 +163,63 @@ def test_missing_profile_path(tmp_path):
     result = run_pyjail("--profile", str(tmp_path / "nope.toml"), "--", "true")
     assert result.returncode == 125
     assert result.stderr == f"pyjail: {tmp_path / 'nope.toml'}: no such profile file\n"
+
+
+def test_profile_path_that_is_a_directory(tmp_path):
+    directory = tmp_path / "dir.toml"
+    directory.mkdir()
+    result = run_pyjail("--profile", str(directory), "--", "true")
+    assert result.returncode == 125
+    assert result.stderr == f"pyjail: {directory}: is a directory, not a profile file\n"
+
+
+@pytest.mark.parametrize(
+    "option, value, expected",
+    [
+        (
+            "--rlimit-nofile",
+            "99999999999999999999999",
+            "--rlimit-nofile: '99999999999999999999999' is too large",
+        ),
+        ("--timeout", "9999999999", "--timeout: duration '9999999999' is longer than one year"),
+    ],
+)
+def test_out_of_range_command_line_limit(option, value, expected, tmp_path):
+    marker = tmp_path / "target-ran"
+    result = run_pyjail(option, value, "--", "touch", str(marker))
+    assert result.returncode == 125
+    assert result.stderr.startswith(f"pyjail: command line: {expected}"), result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("timeout", ["1", "0.5", '"1"'])
+def test_timeout_given_as_a_number_kills_the_sandbox(timeout, tmp_path):
+    profile = tmp_path / "slow.toml"
+    profile.write_text(f'include = ["default"]\n[limits]\ntimeout = {timeout}\n')
+    result = run_pyjail("--profile", str(profile), "--", "sleep", "30", timeout=20)
+    assert result.returncode == 124, result.stderr
+
+
+def test_the_longest_timeout_lets_the_program_finish(tmp_path):
+    profile = tmp_path / "patient.toml"
+    profile.write_text('include = ["default"]\n[limits]\ntimeout = "8760h"\n')
+    result = run_pyjail("--profile", str(profile), "--", "sh", "-c", "sleep 1; echo done")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "done\n", "")
+
+
+def test_denial_report_names_the_rule_as_the_user_wrote_it(tmp_path, probe):
+    """The user's first rule is rules[0], though default.toml has rules too;
+    the second launch comes from the filter cache and must say the same."""
+    profile = tmp_path / "app.toml"
+    profile.write_text(
+        'include = ["default"]\n[[seccomp.rules]]\nsyscalls = ["socket"]\n'
+        'action = "errno:EACCES"\nwhen = ["arg0 == AF_INET"]\n'
+    )
+    for _launch in range(2):
+        result = run_pyjail("--profile", str(profile), "--", probe, "inet")
+        assert result.stdout == "socket_inet errno EACCES\n"
+        assert "profile app.toml, rule [seccomp].rules[0] (socket when" in result.stderr
 
 
 def test_unknown_option_is_a_usage_error():

@@ -606,3 +606,58 @@ def test_a_converted_firejail_profile_confines_a_real_program(tmp_path, http_ser
         subprocess.run(["curl", "-s", "-o", "/dev/null", http_server + "/"]).returncode
         == 0
     )
+
+
+# Control characters a damaged or hostile profile may hold, in directives
+# that are mapped (a path, a hostname) and in ones that are only listed.
+GARBAGE_PROFILE = (
+    "blacklist ${HOME}/se\x01cret\x7f\n"
+    "hostname ja\x02il\n"
+    '\x01\x02garbage "quoted" \\back\x7f\x1b[31m\n'
+    "rlimit-nofile 6\x034\n"
+)
+
+
+def test_a_firejail_profile_with_control_characters_converts_to_a_profile_that_loads(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "se\x01cret\x7f").write_text("secret\n")
+    (home / "public").write_text("public\n")
+    source = tmp_path / "garbage.profile"
+    source.write_bytes(GARBAGE_PROFILE.encode())
+    output = tmp_path / "fj.toml"
+    result = run_pyjail("profile", "import", "--format", "firejail", str(source), "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    text = output.read_text()
+    assert '#   \\x01\\x02garbage "quoted" \\back\\x7f\\x1b[31m' in text  # shown, not dropped
+
+    check = run_pyjail("profile", "check", str(output))
+    assert check.returncode == 0, check.stderr
+    # The escaped path is the real one: it is hidden inside, the others are not.
+    env = dict(os.environ, HOME=str(home))
+    run = run_pyjail(
+        "--quiet", "--profile", str(output), "--", "sh", "-c",
+        'cat ~/public; cat ~/se"$(printf "\\001")"cret"$(printf "\\177")"; echo cat=$?',
+        env=env,
+    )
+    assert run.stdout.splitlines()[0] == "public" and "secret" not in run.stdout, run.stdout + run.stderr
+    assert run.stdout.splitlines()[-1] != "cat=0"
+
+
+def test_an_include_of_a_file_that_is_no_firejail_profile_is_listed_once_not_inlined(tmp_path):
+    (tmp_path / "passwd-copy.inc").write_bytes(Path("/etc/passwd").read_bytes())
+    source = tmp_path / "incl.profile"
+    source.write_text(
+        "include /etc/passwd\ninclude passwd-copy.inc\ninclude /etc/passwd\nprivate-tmp\n"
+    )
+    output = tmp_path / "incl.toml"
+    result = run_pyjail("profile", "import", "--format", "firejail", str(source), "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    text = output.read_text()
+    assert "root:" not in text
+    assert text.count("#   include /etc/passwd   (not a Firejail profile)") == 1
+    assert "#   include passwd-copy.inc   (not a Firejail profile)" in text  # by content
+    assert "# and the 0 files it includes." in text
+    # What the profile does say still works.
+    run = run_pyjail("--quiet", "--profile", str(output), "--", "sh", "-c", "ls -A /tmp | wc -l")
+    assert run.returncode == 0 and run.stdout.strip() == "0", run.stdout + run.stderr

@@ -460,6 +460,35 @@ def test_edit_reports_a_mistake_made_in_the_editor(env, tmp_path):
     )
 
 
+def test_edit_with_a_failing_editor_exits_1_and_creates_nothing(env):
+    env = dict(env, EDITOR="false")
+    env.pop("VISUAL", None)
+    result = run_pyjail("profile", "edit", "curl", env=env)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "pyjail: profile edit: editor 'false' exited with status 1; "
+        "curl.local.toml left as it was\n"
+    )
+    assert not (user_dir(env) / "curl.local.toml").exists()
+
+
+def test_edit_with_an_editor_that_fails_after_writing_keeps_the_old_file(env, tmp_path):
+    local = user_dir(env) / "jq.local.toml"
+    local.write_text("# mine\n")
+    script = tmp_path / "broken-editor.sh"
+    script.write_text("#!/bin/sh\nprintf '[limits]\\nnofile = 5\\n' >> \"$1\"\nexit 3\n")
+    script.chmod(0o755)
+    env = dict(env, EDITOR=str(script))
+    env.pop("VISUAL", None)
+    result = run_pyjail("profile", "edit", "jq", env=env)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"pyjail: profile edit: editor {str(script)!r} exited with status 3; "
+        "jq.local.toml left as it was\n"
+    )
+    assert local.read_text() == "# mine\n"
+
+
 def test_edit_unknown_profile_and_missing_editor(env):
     result = run_pyjail("profile", "edit", "firefx", env=env)
     assert result.returncode == 125
