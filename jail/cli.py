@@ -32,7 +32,11 @@ def build_parser():
     parser = Parser(
         prog="pyjail",
         usage="pyjail [OPTIONS] [--] PROGRAM [ARGS...]\n"
-        "       pyjail syscalls [--groups | GROUP...]",
+        "       pyjail syscalls [--groups | GROUP...]\n"
+        "       pyjail build [-o FILE] [--base PROFILE] -- PROGRAM [ARGS...]\n"
+        "       pyjail profile list|show|check|edit|import|export [ARGS...]\n"
+        "       pyjail alias install|remove|list|shell [ARGS...]\n"
+        "       pyjail completion bash|zsh",
         description="Run PROGRAM in a sandbox described by a TOML profile.",
         epilog="Exit status: the program's own; 128+N if it died of signal N; "
         "125 if pyjail failed; 126 if PROGRAM cannot be executed; 127 if not found.",

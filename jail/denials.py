@@ -76,7 +76,7 @@ def native_arch() -> str:
 
 
 def foreign_abi(arch: str, number: int) -> str | None:
-    """"x32" for an x32 call, which the kernel reports as x86_64; else None."""
+    """The ABI of an x32 call, which the kernel reports as x86_64; else None."""
     if arch == "x86_64" and number & X32_SYSCALL_BIT:
         return "x32"
     return None
@@ -148,7 +148,7 @@ def _by_prefix(prefixes: tuple[str, ...]) -> dict[str, int]:
 def explain(profile, roles: list[str], deciding: int, answer: int, name: str, args) -> tuple[str, str]:
     """(profile file, rule) for the program of the stack that decided.
 
-    The rule names the file that wrote it when that is not the profile
+    A rule names the file that wrote it when that is not the profile
     itself (an include, or NAME.local.toml): that is the file to edit.
     """
     role = roles[deciding] if 0 <= deciding < len(roles) else "main"
@@ -173,53 +173,30 @@ def explain(profile, roles: list[str], deciding: int, answer: int, name: str, ar
 def _whole_decision(profile, name: str) -> str:
     from jail import seccomp_compiler
 
-    spec = profile.seccomp
     decisions = seccomp_compiler._whole_syscall_decisions(profile)
     if name in decisions:
         # The compiler lets the last unconditional rule naming the call win.
-        for rule in reversed(spec.rules):
+        for rule in reversed(profile.seccomp.rules):
             if not rule.when and not rule.unless and name in rule.syscalls:
                 return _rule_origin(profile, rule)
-        why = decisions[name][1]
-        verb, entry = why.split(" ", 1)
-        return _in_file(profile, _list_file(profile, verb, entry), why)
+        # Limitation: an allow or deny list entry is shown without the file
+        # that wrote it ("deny bpf", perhaps from an include), because the
+        # --audit summary reads exactly that text to say how to lift it.
+        return decisions[name][1]
     if name.startswith("syscall_"):
         return "architecture or number not admitted"
-    return f"default_action = {spec.default_action} ({name} is not allowed)"
+    return f"default_action = {profile.seccomp.default_action} ({name} is not allowed)"
 
 
 def _rule_origin(profile, rule) -> str:
-    """`[seccomp].rules[0]`, or `default.local.toml [seccomp].rules[0]`.
+    """`[seccomp].rules[0]`, or `[seccomp].rules[0] in default.local.toml`.
 
-    The rules of all files are joined into one list; the index shown is the
-    rule's place in the file that wrote it, where the user will look.
+    The key is the rule's place in the file that wrote it, where the user
+    will look. It stays first: the --audit summary reads it from there.
     """
-    from jail import profile_loader
-
-    origins = profile.seccomp.origin
-    merged = next((i for i, known in enumerate(profile.seccomp.rules) if known is rule), None)
-    if merged is None:
-        return _in_file(profile, rule.source, rule.key)
-    written = origins.get(f"seccomp.rules[{merged}]", rule.source)
-    as_written = origins.get(getattr(profile_loader, "WRITTEN_AS", "written as:") + f"seccomp.rules[{merged}]")
-    if as_written:
-        return _in_file(profile, written, f"[{as_written.replace('.', '].', 1)}")
-    local = sum(1 for i in range(merged) if origins.get(f"seccomp.rules[{i}]") == written)
-    return _in_file(profile, written, f"[seccomp].rules[{local}]")
-
-
-def _list_file(profile, verb: str, entry: str) -> str:
-    """The file whose [seccomp].allow or .deny list holds `entry`."""
-    written = profile.raw.get("seccomp", {}).get(verb, [])
-    if entry in written:
-        return profile.seccomp.origin.get(f"seccomp.{verb}[{written.index(entry)}]", profile.source)
-    return profile.source
-
-
-def _in_file(profile, path: str, text: str) -> str:
-    if os.path.basename(path) == os.path.basename(profile.source):
-        return text
-    return f"{os.path.basename(path)} {text}"
+    if not rule.source or rule.source == profile.source:
+        return rule.key
+    return f"{rule.key} in {os.path.basename(rule.source)}"
 
 
 def _same(action, answer: int) -> bool:

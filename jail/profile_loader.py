@@ -225,6 +225,8 @@ def read_toml(path: Path) -> dict:
         raise ProfileError(str(path), "", "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ProfileError(str(path), "", f"not valid TOML: {error}") from None
+    except ValueError:  # Python reads at most 4300 digits of an integer
+        raise ProfileError(str(path), "", "an integer has too many digits") from None
     except OSError as error:
         raise ProfileError(str(path), "", f"cannot read: {error.strerror}") from None
 
@@ -248,7 +250,9 @@ def merge_into(base: dict, extra: dict, origins: dict, source: str, prefix: str)
                     origins.pop(f"{WRITTEN_AS}{path}[{index}]", None)
 
 
-def _join_list(base: dict, key: str, value: list, origins: dict, source: str, path: str) -> None:
+def _join_list(
+    base: dict, key: str, value: list, origins: dict, source: str, path: str
+) -> None:
     """Append the new elements of `value`, remembering where each was written."""
     included = base[key]
     joined = list(included)
@@ -299,7 +303,14 @@ _LEAF_CHECKS = {
 
 def _wrong_type(source: str, path: str, expected: str, value) -> None:
     found = type(value).__name__
-    names = {"str": "a string", "bool": "a boolean", "int": "an integer", "list": "a list", "dict": "a table", "float": "a number"}
+    names = {
+        "str": "a string",
+        "bool": "a boolean",
+        "int": "an integer",
+        "float": "a number",
+        "list": "a list",
+        "dict": "a table",
+    }
     raise ProfileError(
         source,
         display_key(path),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fractions
 import re
+import reprlib
 from pathlib import Path
 
 from jail import profile_loader, syscall_groups
@@ -32,7 +33,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 UNLIMITED = -1
 # setrlimit takes a signed 64-bit number; anything larger cannot be set.
 LARGEST_SIZE = 2**63 - 1
-# A longer timeout is a typo, and Python cannot wait for 300 years in one go.
+# A longer timeout is surely a typo; Python's clocks end near 292 years.
 LONGEST_DURATION = 365 * 24 * 3600
 
 
@@ -260,7 +261,10 @@ def parse_size(value, source: str, key: str) -> int:
         raise ProfileError(source, key, f"cannot read size {value!r}", "e.g. 1024, 512M, 4G or unlimited")
     scale = 1024 ** "KMGT".find(match[2].upper()) * 1024 if match[2] else 1
     # Fraction, not float: a float turns a long row of digits into inf.
-    return _bounded_size(int(fractions.Fraction(match[1]) * scale), value, source, key)
+    # Python refuses to read more than 4300 digits: too large anyway.
+    too_long = len(match[1]) > 100
+    size = LARGEST_SIZE + 1 if too_long else int(fractions.Fraction(match[1]) * scale)
+    return _bounded_size(size, value, source, key)
 
 
 def _bounded_size(size: int, value, source: str, key: str) -> int:
@@ -268,7 +272,7 @@ def _bounded_size(size: int, value, source: str, key: str) -> int:
         raise ProfileError(
             source,
             key,
-            f"{value!r} is too large (at most {LARGEST_SIZE})",
+            f"{reprlib.repr(value)} is too large (at most {LARGEST_SIZE})",
             'for no limit write "unlimited"',
         )
     return size
@@ -278,12 +282,14 @@ def parse_duration(value, source: str, key: str) -> float:
     """Seconds (a number, or a string with ms, s, m or h), up to one year."""
     seconds = _duration_seconds(value)
     if seconds is None or not seconds > 0:
-        raise ProfileError(source, key, f"cannot read duration {value!r}", "e.g. 30, 1.5s, 10m")
+        raise ProfileError(
+            source, key, f"cannot read duration {reprlib.repr(value)}", "e.g. 30, 1.5s, 10m"
+        )
     if seconds > LONGEST_DURATION:
         raise ProfileError(
             source,
             key,
-            f"duration {value!r} is longer than one year",
+            f"duration {reprlib.repr(value)} is longer than one year",
             f"at most {LONGEST_DURATION // 3600}h",
         )
     return float(seconds)

@@ -89,6 +89,10 @@ BAD_PROFILES = {
         '[limits]\nas = "99999999T"\n',
         "[limits].as: '99999999T' is too large",
     ),
+    "integer_with_too_many_digits": (
+        "[limits]\nnofile = " + "9" * 5000 + "\n",
+        "an integer has too many digits",
+    ),
     "timeout_beyond_a_year": (
         '[limits]\ntimeout = "9999999999"\n',
         "[limits].timeout: duration '9999999999' is longer than one year",

@@ -77,8 +77,8 @@ def test_each_denied_call_gets_its_errno_and_one_report_line(denied, shared_dir,
     assert len(lines) == 3, result.stderr
     ptrace, mount, socket = lines
     assert ptrace.startswith("pyjail: denied ptrace(PTRACE_ATTACH, ...) in pid ")
-    assert f"({denied}): profile errnos.toml, rule default.toml deny @debug -> EPERM" in ptrace
-    assert "mount(" in mount and "rule default.toml deny @mount -> EPERM" in mount
+    assert f"({denied}): profile errnos.toml, rule deny @debug -> EPERM" in ptrace
+    assert "mount(" in mount and "rule deny @mount -> EPERM" in mount
     assert "socket(AF_INET, ...)" in socket and "rule [seccomp].rules[" in socket and socket.endswith("-> EACCES")
 
 
@@ -94,7 +94,7 @@ def test_the_json_log_has_the_same_events(denied, shared_dir):
     ptrace = events[0]
     assert ptrace["executable"] == denied and ptrace["arch"] == "x86_64"
     assert ptrace["number"] == 101 and ptrace["args"][0] == 16  # PTRACE_ATTACH
-    assert ptrace["profile"] == "errnos.toml" and ptrace["rule"] == "default.toml deny @debug"
+    assert ptrace["profile"] == "errnos.toml" and ptrace["rule"] == "deny @debug"
     assert {"time", "pid"} <= set(ptrace)
 
 
@@ -190,17 +190,23 @@ def test_a_rule_from_a_local_file_is_reported_with_that_file(denied, shared_dir)
     assert result.stdout.splitlines() == ["socket errno EACCES", "mount errno ENOSYS", "ptrace errno EPERM"]
     socket, mount, ptrace = _report_lines(result.stderr)
     assert socket.endswith(
-        "profile app.toml, rule app.local.toml [seccomp].rules[0] (socket when arg0 == 0x2) -> EACCES"
+        "profile app.toml, rule [seccomp].rules[0] in app.local.toml (socket when arg0 == 0x2) -> EACCES"
     )
-    assert mount.endswith("profile app.toml, rule app.local.toml [seccomp].rules[1] -> ENOSYS")
-    assert ptrace.endswith("profile app.toml, rule default.toml deny @debug -> EPERM")
+    assert mount.endswith("profile app.toml, rule [seccomp].rules[1] in app.local.toml -> ENOSYS")
+    assert ptrace.endswith("profile app.toml, rule deny @debug -> EPERM")
     with open(log) as handle:
         events = [json.loads(line) for line in handle]
     assert [(e["profile"], e["rule"]) for e in events] == [
-        ("app.toml", "app.local.toml [seccomp].rules[0] (socket when arg0 == 0x2)"),
-        ("app.toml", "app.local.toml [seccomp].rules[1]"),
-        ("app.toml", "default.toml deny @debug"),
+        ("app.toml", "[seccomp].rules[0] in app.local.toml (socket when arg0 == 0x2)"),
+        ("app.toml", "[seccomp].rules[1] in app.local.toml"),
+        ("app.toml", "deny @debug"),
     ]
+
+    # The audit summary still reads the rule, and says to change it, not to allow the call.
+    audit = run_pyjail("--audit", "--profile", profile, "--", denied, "mount")
+    assert audit.stdout == "mount errno ENOENT\n"  # let through: the target path does not exist
+    assert "# mount: [seccomp].rules[1] denies this call: narrow or remove that rule" in audit.stderr
+    assert 'allow = ["mount"]' not in audit.stderr
 
 
 def test_a_rule_of_the_profile_itself_is_shown_without_a_file(denied, shared_dir):
@@ -242,6 +248,62 @@ def test_allowed_conditional_calls_are_not_reported(denied):
     assert result.stdout == "socket_unix ok\nsocket errno EAFNOSUPPORT\n"
     lines = _report_lines(result.stderr)
     assert len(lines) == 1 and "socket(AF_INET, ...)" in lines[0]
+
+
+ORDINARY_PYTHON = """\
+import os, shutil, subprocess, sys
+work = sys.argv[1]
+with open(os.path.join(work, "in"), "wb") as handle:
+    handle.write(b"x" * 100000)
+shutil.copyfile(os.path.join(work, "in"), os.path.join(work, "out"))  # sendfile
+print("copied", os.path.getsize(os.path.join(work, "out")))
+os.setpgid(0, 0)
+print("own group", os.getpgrp() == os.getpid() == os.getpgid(0))
+child = os.fork()
+if child == 0:
+    os.setsid()
+    os._exit(0 if os.getsid(0) == os.getpid() == os.getpgrp() else 1)
+print("setsid child", os.waitpid(child, 0)[1])
+print(subprocess.run(["sort"], input=b"b\\na\\n", capture_output=True).stdout.split())
+"""
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_strict_runs_ordinary_programs_without_a_denial_line(shared_dir, world_tmp, user):
+    """cat, a pipeline, python3 and an interactive bash under strict: no noise."""
+    script = _profile(shared_dir, "ordinary.py", ORDINARY_PYTHON)
+    work = world_tmp / "work"
+    work.mkdir()
+    work.chmod(0o777)
+    out = work / "copy"
+    runs = {
+        "cat": (["cat", "/etc/os-release"], None),
+        "cat to a file": (["sh", "-c", f"cat /etc/os-release > {out}; wc -c < {out}"], None),
+        "pipeline": (["sh", "-c", "ls / | sort | head -3"], None),
+        "python3": (["python3", script, str(work)], None),
+        "bash -i": (["bash", "-i", "-c", "sleep 0 & wait; echo jobs done"], ""),
+    }
+    for label, (command, stdin) in runs.items():
+        result = run_pyjail("--profile", "strict", "--", *command, user=user, input=stdin)
+        assert result.returncode == 0, (label, result.stderr)
+        assert [line for line in result.stderr.splitlines() if line.startswith("pyjail: ")] == [], label
+        if label == "cat to a file":
+            assert result.stdout.strip() == str(os.path.getsize("/etc/os-release"))
+        if label == "python3":
+            assert result.stdout.splitlines() == [
+                "copied 100000", "own group True", "setsid child 0", "[b'a', b'b']",
+            ]
+        if label == "bash -i":
+            assert result.stdout.strip().endswith("jobs done")
+
+
+def test_strict_still_refuses_chown(world_tmp):
+    target = world_tmp / "owned"
+    target.write_text("x")
+    result = run_pyjail("--profile", "strict", "--", "chown", "1:1", str(target))
+    assert result.returncode != 0
+    assert "denied fchownat(" in result.stderr
+    assert os.stat(target).st_uid == 0
 
 
 def test_audit_lets_curl_download_and_lists_what_to_allow(http_server):

@@ -103,3 +103,16 @@ def test_every_limitation_mark_is_listed_in_pyjail_1():
     page = plain_text(PAGES[0])
     section = page.split(".SH LIMITATIONS", 1)[1].split(".SH ", 1)[0]
     assert section.count(".IP \\(bu") >= len(marks)
+
+
+def test_pyjail_help_usage_lists_every_command():
+    """`pyjail --help` shows each form, as the SYNOPSIS of pyjail.1 does."""
+    from jail import cli
+
+    help_text = run_pyjail("--help").stdout
+    usage = help_text.split("\n\n", 1)[0]
+    assert usage.startswith("usage: pyjail [OPTIONS] [--] PROGRAM [ARGS...]\n")
+    missing = [
+        name for name in cli.SUBCOMMANDS if not re.search(rf"^\s+pyjail {name}\b", usage, re.M)
+    ]
+    assert missing == []

@@ -153,3 +153,75 @@ def test_every_bundled_profile_loads_and_compiles():
             continue
         profile = profiles.load_path(path)
         assert seccomp_compiler.compile_profile(profile).programs, path
+
+
+@pytest.mark.parametrize("text", ["arg1 === FOO", "arg1 <== 5", "arg1 !== 5", "arg0 & 3 === 1"])
+def test_a_mistyped_operator_is_not_read_as_a_constant(text):
+    with pytest.raises(ProfileError, match="cannot read condition") as caught:
+        parse_condition(text, "f", "k")
+    assert caught.value.problem == f"cannot read condition {text!r}"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        2**63,
+        10**23,
+        pytest.param("9" * 400, id="400 digits"),
+        pytest.param("9" * 5000, id="more digits than Python reads"),
+        "8388608T",
+    ],
+)
+def test_sizes_beyond_64_bits_are_refused(value):
+    with pytest.raises(ProfileError, match="is too large"):
+        profiles.parse_size(value, "f", "k")
+
+
+def test_the_largest_size_is_accepted():
+    assert profiles.parse_size(2**63 - 1, "f", "k") == 2**63 - 1
+    assert profiles.parse_size("8388607T", "f", "k") == 8388607 << 40
+
+
+@pytest.mark.parametrize("value, expected", [(2, 2.0), (1.5, 1.5), ("8760h", 31536000.0)])
+def test_durations_as_numbers_and_up_to_a_year(value, expected):
+    assert profiles.parse_duration(value, "f", "k") == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [31536001, pytest.param(10**400, id="10**400"), float("inf"), "9999999999", "8761h"],
+)
+def test_durations_beyond_a_year_are_refused(value):
+    with pytest.raises(ProfileError, match="longer than one year"):
+        profiles.parse_duration(value, "f", "k")
+
+
+@pytest.mark.parametrize("value", [0, -1, float("nan"), "-5", "soon"])
+def test_durations_that_are_not_positive_are_refused(value):
+    with pytest.raises(ProfileError, match="cannot read duration"):
+        profiles.parse_duration(value, "f", "k")
+
+
+def test_rules_keep_the_key_and_file_that_wrote_them(tmp_path):
+    (tmp_path / "base.toml").write_text(
+        '[seccomp]\ndeny = ["bpf", "ptrace"]\n'
+        '[[seccomp.rules]]\nsyscalls = ["ioctl"]\naction = "errno"\nwhen = ["arg1 == 1"]\n'
+        '[[seccomp.rules]]\nsyscalls = ["ioctl"]\naction = "errno"\nwhen = ["arg1 == 2"]\n'
+    )
+    profile = load(
+        tmp_path,
+        'include = ["./base.toml"]\n[seccomp]\ndeny = ["ptrace", "keyctl"]\n'
+        '[[seccomp.rules]]\nsyscalls = ["ioctl"]\naction = "errno"\nwhen = ["arg1 == 3"]\n',
+        name="top",
+    )
+    base, second, mine = profile.seccomp.rules
+    assert (base.origin, second.origin) == ("base.toml [seccomp].rules[0]", "base.toml [seccomp].rules[1]")
+    assert mine.origin == "top.toml [seccomp].rules[0]"
+
+
+def test_a_bad_entry_after_a_joined_duplicate_is_counted_in_its_own_file(tmp_path):
+    (tmp_path / "base.toml").write_text('[seccomp]\ndeny = ["bpf", "ptrace"]\n')
+    with pytest.raises(ProfileError) as caught:
+        load(tmp_path, 'include = ["./base.toml"]\n[seccomp]\ndeny = ["ptrace", "ptrac"]\n', name="top")
+    assert caught.value.key == "[seccomp].deny[1]"
+    assert caught.value.source.endswith("top.toml")
