@@ -136,11 +136,22 @@ def _protect_pyjail_itself(spec: dict) -> tuple[dict, str]:
         for path in candidates
         if os.path.exists(path) and os.access(path, os.W_OK) and not _inside(path, home)
     ]
-    hide = [cache] if os.path.isdir(cache) and not _inside(cache, home) else []
+    hide = [cache] if _own_directory(cache) and not _inside(cache, home) else []
     protected = dict(fs)
     protected["read_only"] = list(fs["read_only"]) + read_only
     protected["hide"] = list(fs["hide"]) + hide
     return protected, ""
+
+
+def _own_directory(path: str) -> bool:
+    """Whether `path` is a directory of this user's (a cache under another
+    user's home, with HOME left pointing there, is not ours to protect, and
+    this user cannot write it anyway)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return os.path.isdir(path) and info.st_uid == os.getuid()
 
 
 def _nearest_existing(path: str) -> str:

@@ -56,12 +56,22 @@ def unexpressed(abi: int) -> list[str]:
 
 
 def policy_points(read_only, read_write, hide) -> dict[str, str]:
-    """Path -> "rw", "ro" or "hidden"; / is read-write unless the profile says."""
+    """Path -> "rw", "ro" or "hidden"; / is read-write unless the profile says.
+
+    A path this user cannot write needs no read-only rule, and one it cannot
+    use at all needs no hiding: the kernel refuses those already. Leaving
+    them out matters, because a rule below a directory this user cannot
+    list (a 0711 home) would cost every other entry of that directory.
+    """
     points = {"/": "rw"}
-    points.update({path: "ro" for path in read_only})
+    points.update({path: "ro" for path in read_only if os.access(path, os.W_OK)})
     points.update({path: "rw" for path in read_write})
-    points.update({path: "hidden" for path in hide})
+    points.update({path: "hidden" for path in hide if _usable(path)})
     return points
+
+
+def _usable(path: str) -> bool:
+    return any(os.access(path, mode) for mode in (os.R_OK, os.W_OK, os.X_OK))
 
 
 def restrict(read_only, read_write, hide) -> int:
@@ -102,10 +112,17 @@ def _cover(ruleset: int, path: str, granted: int, points: dict, rights: dict) ->
 
     try:
         entries = list(os.scandir(path))
-    except OSError:
-        # Limitation: the other entries of a directory pyjail cannot list
-        # get only `common`, which may be less than the profile meant.
-        entries = []
+    except OSError as error:
+        # Limitation: the other entries of a directory this user cannot list
+        # cannot be named, so they could only lose their rights along with
+        # the restricted path: pyjail refuses rather than run the program in
+        # a view that breaks it for no visible reason.
+        raise OSError(
+            error.errno,
+            error.strerror,
+            f"{path} cannot be listed, so Landlock alone cannot restrict only part of it "
+            "(a mount namespace can)",
+        ) from None
     visited = set()
     for entry in entries:
         child = os.path.join(path, entry.name)
@@ -117,9 +134,15 @@ def _cover(ruleset: int, path: str, granted: int, points: dict, rights: dict) ->
         elif not entry.is_symlink():
             # Limitation: entries created after set-up get only `common`.
             _add(ruleset, child, granted)
+    # Policy points whose way was not listed (an unlistable directory, or
+    # one listed too early): go down that way one step at a time, so that
+    # the directories on it keep `granted` and only the point gets less.
     for point in _top_points(below):
-        if _first_step(point, path) not in visited:
-            _cover(ruleset, point, rights[points[point]], points, rights)
+        step = _first_step(point, path)
+        if step in visited:
+            continue
+        visited.add(step)
+        _cover(ruleset, step, rights[points[step]] if step in points else granted, points, rights)
 
 
 def _first_step(point: str, parent: str) -> str:

@@ -563,3 +563,33 @@ def test_pyjail_learns_the_targets_host_pid_before_it_runs(world_tmp):
     assert exit_code == 0
     [(pid, nspids)] = seen
     assert nspids == [str(pid), "2"]  # host pid, and pid 2 in the sandbox
+
+
+def test_landlock_alone_under_a_directory_others_cannot_list(world_tmp):
+    """Landlock needs the names of a directory's other entries to restrict
+    only part of it; where it cannot list them, pyjail says so and does not
+    run the program in a view that would break it for no visible reason."""
+    locked = world_tmp / "locked"
+    (locked / "secret").mkdir(parents=True)
+    (locked / "secret" / "key").write_text("SECRET\n")
+    (locked / "secret").chmod(0o755)
+    (locked / "secret" / "key").chmod(0o644)
+    locked.chmod(0o711)
+    marker = world_tmp / "ran"
+    result = run_pyjail(
+        "--no-namespaces", f"--hide={locked}/secret", "--", "sh", "-c", f"echo > {marker}",
+        user=UNPRIVILEGED_UID,
+    )
+    assert result.returncode == 125
+    assert result.stderr == (
+        f"pyjail: default: landlock: {locked} cannot be listed, so Landlock alone cannot "
+        "restrict only part of it (a mount namespace can): Permission denied\n"
+    )
+    assert not marker.exists()
+    # With a mount namespace the same hiding works.
+    result = run_pyjail(
+        f"--hide={locked}/secret", "--", "sh", "-c", f"cat {locked}/secret/key; echo > {marker}",
+        user=UNPRIVILEGED_UID,
+    )
+    assert "SECRET" not in result.stdout
+    assert marker.exists()
