@@ -23,9 +23,25 @@ UNPRIVILEGED_UID = 65534
 # make for the target (probes, scripts, repositories) must live elsewhere.
 # One root per run: pytest makes its pytest-of-USER directory private at
 # every start, which would lock the unprivileged uid out of a concurrent run.
-TEST_TEMP_ROOT = REPO / ".pytest-tmp" / f"run-{os.getpid()}"
+#
+# Not inside the checkout either: it may sit below a directory other users
+# cannot list (a 0711 /root), and Landlock alone cannot restrict part of
+# such a directory for the unprivileged uid. /srv is world-listable on
+# Debian; the checkout is the fallback where /srv cannot be written.
+def _test_temp_base() -> Path:
+    for base in (Path("/srv/pyjail-tests"), REPO / ".pytest-tmp"):
+        try:
+            base.mkdir(mode=0o755, parents=True, exist_ok=True)
+            base.chmod(0o755)
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no directory for the tests' temporary files")
+
+
+TEST_TEMP_BASE = _test_temp_base()
+TEST_TEMP_ROOT = TEST_TEMP_BASE / f"run-{os.getpid()}"
 TEST_TEMP_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
-TEST_TEMP_ROOT.parent.chmod(0o755)
 os.environ["PYTEST_DEBUG_TEMPROOT"] = str(TEST_TEMP_ROOT)
 
 
@@ -97,7 +113,7 @@ def world_tmp(tmp_path) -> Path:
 def _open_to_everyone(path: Path, mode: int) -> None:
     """pytest's base temp is private to root; let other uids traverse it."""
     for parent in path.parents:
-        if parent in (Path("/tmp"), Path("/"), REPO):
+        if parent in (Path("/tmp"), Path("/"), REPO, TEST_TEMP_BASE):
             break
         parent.chmod(parent.stat().st_mode | 0o755)
     path.chmod(mode)
