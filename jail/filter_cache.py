@@ -23,7 +23,7 @@ import zlib
 
 from jail import __version__, locations
 
-FORMAT = 2
+FORMAT = 3
 _SOURCES_THAT_SHAPE_FILTERS = (
     "seccomp_compiler.py",
     "syscall_groups.py",
@@ -53,17 +53,54 @@ def entry_path(request: str, variant: str) -> str:
     return os.path.join(locations.cache_dir(), "profiles", name)
 
 
+_STAMP: list = []
+
+
 def build_stamp() -> list:
-    """What, besides the profile files, decides the compiled result."""
-    package = os.path.dirname(os.path.abspath(__file__))
-    sources = []
-    for name in _SOURCES_THAT_SHAPE_FILTERS:
+    """What, besides the profile files, decides the compiled result.
+
+    Computed once per process: both lookup and store need it.
+    """
+    if not _STAMP:
+        package = os.path.dirname(os.path.abspath(__file__))
+        sources = []
+        for name in _SOURCES_THAT_SHAPE_FILTERS:
+            try:
+                info = os.stat(os.path.join(package, name))
+                sources.append((name, info.st_size, info.st_mtime_ns))
+            except OSError:
+                sources.append((name, 0, 0))
+        _STAMP.extend([__version__, _libseccomp_identity(), os.uname().machine, sources])
+    return _STAMP
+
+
+# Where distributions put libseccomp.so.2; the first one found is the one
+# the dynamic loader picks on the systems pyjail runs on.
+_LIBRARY_DIRS = (
+    f"/lib/{os.uname().machine}-linux-gnu",
+    f"/usr/lib/{os.uname().machine}-linux-gnu",
+    "/usr/lib64",
+    "/lib64",
+    "/usr/lib",
+    "/lib",
+)
+
+
+def _libseccomp_identity() -> str:
+    """The installed libseccomp: its file's identity, without loading it.
+
+    A new libseccomp version is a new file (or new contents), so its inode,
+    size and modification time change; loading the library to ask its
+    version would cost a cached launch a millisecond.
+    """
+    for directory in _LIBRARY_DIRS:
         try:
-            info = os.stat(os.path.join(package, name))
-            sources.append((name, info.st_size, info.st_mtime_ns))
+            real = os.path.realpath(os.path.join(directory, "libseccomp.so.2"))
+            info = os.stat(real)
         except OSError:
-            sources.append((name, 0, 0))
-    return [__version__, _libseccomp_version(), os.uname().machine, sources]
+            continue
+        return f"{real}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"
+    return _libseccomp_version()
 
 
 def _libseccomp_version() -> str:

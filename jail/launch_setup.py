@@ -38,10 +38,13 @@ def load_profile_and_filter(options, program: str, variant: str = "plain"):
     """The profile and its compiled filter, from the cache when still valid.
 
     Returns (profile, record): the record holds "programs" (role, BPF)
-    pairs, the "pfc" text and compiler "warnings".
+    pairs, the "pfc" text (only when compiled now) and compiler "warnings".
+    --print-filter always compiles: the PFC text is large, and only it
+    needs it, so the cache does not keep it.
     """
     request = filter_cache.request_key(options.profile, program)
-    cached = filter_cache.lookup(request, variant)
+    wants_pfc = getattr(options, "print_filter", False)
+    cached = None if wants_pfc else filter_cache.lookup(request, variant)
     if cached is not None:
         debug_line(options.debug, f"filter: from cache, {len(cached['programs'])} programs, not compiled")
         return profiles.build(_raw_from_cache(cached)), cached
@@ -79,7 +82,7 @@ def load_profile_and_filter(options, program: str, variant: str = "plain"):
     # Only a profile read entirely through the recorded loader can be
     # checked for staleness later.
     if all(os.path.abspath(f) in probes for f in raw.files):
-        filter_cache.store(request, variant, probes, record)
+        filter_cache.store(request, variant, probes, {k: v for k, v in record.items() if k != "pfc"})
     return profile, record
 
 
