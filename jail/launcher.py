@@ -216,18 +216,10 @@ def _target(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask) -> None
 
 def _read_started(fd: int) -> dict[str, int]:
     """The host pids the child and the init announce: {"init": N, "target": M}."""
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(fd, 256)
-        except InterruptedError:
-            continue
-        if not chunk:
-            break
-        chunks.append(chunk)
+    announced = _read_to_end(fd)
     os.close(fd)
     pids = {}
-    for line in b"".join(chunks).decode().splitlines():
+    for line in announced.decode().splitlines():
         role, _, number = line.partition(" ")
         pids[role] = int(number)
     return pids
@@ -253,6 +245,15 @@ def _report(fd: int, step: str, err: int, message: str) -> None:
 
 
 def _read_failure(fd: int) -> ChildFailure | None:
+    record = _read_to_end(fd)
+    if not record:
+        return None  # end-of-file alone: execve succeeded
+    step, err, message = record.decode(errors="replace").split("\0", 2)
+    return ChildFailure(step, int(err), message)
+
+
+def _read_to_end(fd: int) -> bytes:
+    """Everything written to a pipe until its last writer closes it."""
     chunks = []
     while True:
         try:
@@ -260,12 +261,8 @@ def _read_failure(fd: int) -> ChildFailure | None:
         except InterruptedError:
             continue
         if not chunk:
-            break
+            return b"".join(chunks)
         chunks.append(chunk)
-    if not chunks:
-        return None
-    step, err, message = b"".join(chunks).decode(errors="replace").split("\0", 2)
-    return ChildFailure(step, int(err), message)
 
 
 def _as_error(plan: LaunchPlan, failure: ChildFailure):
