@@ -53,13 +53,13 @@ def build(command: list[str], output: str | None, base_name: str | None) -> int:
 def _recording_program() -> bytes:
     """Notify on every call of every architecture: the supervisor notes and continues it."""
     from jail.libseccomp import binding
-    from jail.seccomp_compiler import _export
+    from jail.seccomp_compiler import export_program
 
     library = binding()
     seccomp_filter = library.SyscallFilter(library.NOTIFY)
     seccomp_filter.set_attr(library.Attr.ACT_BADARCH, library.NOTIFY)
     seccomp_filter.set_attr(library.Attr.CTL_NNP, 0)
-    return _export(seccomp_filter.export_bpf)
+    return export_program(seccomp_filter.export_bpf)
 
 
 def _native() -> str:

@@ -183,7 +183,7 @@ def import_oci(
     default = _action(
         document, "defaultAction", "defaultErrnoRet", source, "defaultAction", notes
     )
-    architectures = _architectures(document, context, source, notes)
+    architectures = _imported_architectures(document, context, source, notes)
     entries = _entries(document, context, source, notes)
 
     decisions = {
@@ -294,7 +294,7 @@ def _action(
     return Action("errno", number)
 
 
-def _architectures(
+def _imported_architectures(
     document: dict, context: Context, source: str, notes: list[str]
 ) -> list[str]:
     """pyjail architecture tokens: native first, then the admitted others."""
@@ -744,7 +744,7 @@ def export_oci(profile) -> dict:
     spec = profile.seccomp
     default = spec.default_action
     # The compiler's own plan, so that export and launch decide alike.
-    whole = seccomp_compiler._plan(profile).whole
+    whole = seccomp_compiler.plan_stack(profile).whole
     conditional = _conditional_by_syscall(spec.rules, whole, default)
 
     syscalls = []

@@ -173,7 +173,7 @@ def explain(profile, roles: list[str], deciding: int, answer: int, name: str, ar
 def _whole_decision(profile, name: str) -> str:
     from jail import seccomp_compiler
 
-    decisions = seccomp_compiler._whole_syscall_decisions(profile)
+    decisions = seccomp_compiler.whole_syscall_decisions(profile)
     if name in decisions:
         # The compiler lets the last unconditional rule naming the call win.
         for rule in reversed(profile.seccomp.rules):

@@ -48,7 +48,7 @@ def compile_report_programs(profile, programs: list[bytes], audit: bool = False)
     """
     from jail import seccomp_compiler
 
-    architectures = seccomp_compiler._architectures(profile.seccomp.architectures)
+    architectures = seccomp_compiler.architectures_with_native(profile.seccomp.architectures)
     if len(architectures) > 1:
         return None
     native = architectures[0]
@@ -106,7 +106,7 @@ def _numbers_program(programs, native: str, audit_arch: int, names: dict[int, st
         ret = unnamed.get(number, bpf_eval.RET_ALLOW)
         if ret != above:
             seccomp_filter.add_rule_exactly(ret, number)
-    return _export(seccomp_filter)
+    return _export_bpf(seccomp_filter)
 
 
 def _notify_program(profile, programs, native, audit_arch, answers, names, audit) -> bytes:
@@ -129,7 +129,7 @@ def _notify_program(profile, programs, native, audit_arch, answers, names, audit
             seccomp_filter.add_rule(ret if trap else library.NOTIFY, target)
         elif ret & bpf_eval.ACTION_MASK == bpf_eval.RET_LOG:
             seccomp_filter.add_rule(library.LOG, target)
-    return _export(seccomp_filter)
+    return _export_bpf(seccomp_filter)
 
 
 def _rule_target(audit_arch: int, name: str, number: int):
@@ -153,7 +153,7 @@ def _conditional_rules(profile, name: str) -> list[tuple]:
 
     library = binding()
     rules = [r for r in profile.seccomp.rules if name in r.syscalls and (r.when or r.unless)]
-    base = seccomp_compiler._whole_syscall_decisions(profile).get(name, (profile.seccomp.default_action, ""))[0]
+    base = seccomp_compiler.whole_syscall_decisions(profile).get(name, (profile.seccomp.default_action, ""))[0]
     if all(r.when and not r.unless and r.action.denies for r in rules):
         if base.denies:
             return [()]
@@ -168,9 +168,9 @@ def _conditional_rules(profile, name: str) -> list[tuple]:
 
 def _arg(name, condition):
     from jail.profile import Action
-    from jail.seccomp_compiler import _argument
+    from jail.seccomp_compiler import argument_comparison
 
-    return _argument(name, condition, Action("notify"), None)
+    return argument_comparison(name, condition, Action("notify"), None)
 
 
 def _covers(programs, audit_arch, number, name, target, rules, profile) -> bool:
@@ -179,7 +179,7 @@ def _covers(programs, audit_arch, number, name, target, rules, profile) -> bool:
     probe = _new_filter(bpf_eval.RET_ALLOW, _native(), library.NOTIFY)
     for conditions in rules:
         probe.add_rule(library.NOTIFY, target, *conditions)
-    notify = _export(probe)
+    notify = _export_bpf(probe)
     for args in _sample_arguments(profile, name):
         stack = bpf_eval.stack_answer(programs, number, audit_arch, args)[0]
         if bpf_eval.denies(stack) and bpf_eval.run(notify, number, audit_arch, args) != bpf_eval.RET_USER_NOTIF:
@@ -227,7 +227,7 @@ def _new_filter(default: int, arch: str, on_foreign: int):
     return seccomp_filter
 
 
-def _export(seccomp_filter) -> bytes:
-    from jail.seccomp_compiler import _export as export
+def _export_bpf(seccomp_filter) -> bytes:
+    from jail.seccomp_compiler import export_program
 
-    return export(seccomp_filter.export_bpf)
+    return export_program(seccomp_filter.export_bpf)

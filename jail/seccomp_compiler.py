@@ -92,9 +92,9 @@ class _Plan:
 def compile_profile(profile: Profile) -> CompiledFilter:
     """Build the filter stack for a profile, or raise ProfileError."""
     spec = profile.seccomp
-    architectures = _architectures(spec.architectures)
+    architectures = architectures_with_native(spec.architectures)
     _refuse_too_many_rules(profile)
-    plan = _plan(profile)
+    plan = plan_stack(profile)
     _refuse_conditions_on_seccomp(plan)
 
     builders = [lambda loader: _main_program(profile, plan, architectures, loader)]
@@ -165,7 +165,7 @@ def _refuse_conditions_on_seccomp(plan: "_Plan") -> None:
             )
 
 
-def _architectures(tokens) -> tuple[str, ...]:
+def architectures_with_native(tokens) -> tuple[str, ...]:
     """Arch tokens with the native one first; foreign ones only if named."""
     native = native_arch()
     chosen = [native]
@@ -185,9 +185,9 @@ def native_arch() -> str:
     raise ProfileError("seccomp", "", f"unsupported native architecture {native:#x}")
 
 
-def _plan(profile: Profile) -> _Plan:
+def plan_stack(profile: Profile) -> _Plan:
     spec = profile.seccomp
-    whole = _whole_syscall_decisions(profile)
+    whole = whole_syscall_decisions(profile)
     plan = _Plan(whole, [], [], {})
     for rule in spec.rules:
         if rule.unless:
@@ -197,7 +197,7 @@ def _plan(profile: Profile) -> _Plan:
     return plan
 
 
-def _whole_syscall_decisions(profile: Profile) -> dict[str, tuple[Action, str]]:
+def whole_syscall_decisions(profile: Profile) -> dict[str, tuple[Action, str]]:
     """The action for each syscall named without conditions, and why.
 
     A name given one by one beats the same name reached through a @group;
@@ -298,7 +298,7 @@ def _stack_program(role: str, default: Action, architectures, on_foreign, fill) 
             combined = per_arch
         else:
             combined.merge(per_arch)
-    return Program(role, _export(combined.export_bpf), _export(combined.export_pfc).decode())
+    return Program(role, export_program(combined.export_bpf), export_program(combined.export_pfc).decode())
 
 
 def _main_program(profile: Profile, plan: _Plan, architectures, loader: Action) -> Program:
@@ -375,7 +375,7 @@ def _add(seccomp_filter, arch: str, action: Action, name: str, conditions, rule=
     syscall = _syscall_for_rule(arch, name, action, rule)
     if syscall is None:
         return  # this architecture has no such call: nothing to filter
-    arguments = [_argument(name, c, action, rule) for c in conditions]
+    arguments = [argument_comparison(name, c, action, rule) for c in conditions]
     try:
         seccomp_filter.add_rule(_libseccomp_action(action), syscall, *arguments)
     except OSError as error:
@@ -417,7 +417,7 @@ def syscall_number(arch: str, name: str) -> int | None:
     return syscall_table.extra_number(arch, name)
 
 
-def _argument(name: str, condition: Condition, action: Action, rule):
+def argument_comparison(name: str, condition: Condition, action: Action, rule):
     library = binding()
     if condition.index in INT_ARGUMENTS.get(name, ()):
         _refuse_dodgeable(name, condition, action, rule)
@@ -462,7 +462,7 @@ def _libseccomp_action(action: Action) -> int:
     }[action.kind]
 
 
-def _export(method) -> bytes:
+def export_program(method) -> bytes:
     with tempfile.TemporaryFile() as handle:
         method(handle)
         handle.seek(0)
