@@ -118,6 +118,8 @@ def lookup(request: str, variant: str) -> dict | None:
     """The cached entry for this request, if it is still exactly right."""
     try:
         with open(entry_path(request, variant), "rb") as handle:
+            if not (_ours(os.fstat(handle.fileno())) and _ours(os.stat(os.path.dirname(handle.name)))):
+                return None  # another user could have written it: never trusted
             blob = handle.read()
         entry = _decode(blob)
     except (OSError, ValueError, EOFError, TypeError, KeyError):
@@ -127,6 +129,15 @@ def lookup(request: str, variant: str) -> dict | None:
     if not all(_still_same(path, content) for path, content in entry["dependencies"]):
         return None
     return entry
+
+
+def _ours(info: os.stat_result) -> bool:
+    """Owned by the user running pyjail, and writable by nobody else.
+
+    With HOME pointing at another user's home (sudo keeps it), that user's
+    cache must not decide what runs as this one.
+    """
+    return info.st_uid == os.geteuid() and not info.st_mode & 0o022
 
 
 def _decode(blob: bytes) -> dict | None:
@@ -164,6 +175,8 @@ def store(request: str, variant: str, dependencies: dict, record: dict) -> None:
     target = entry_path(request, variant)
     try:
         os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        if not _ours(os.stat(os.path.dirname(target))):
+            return
         temporary = f"{target}.{os.getpid()}.tmp"
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         with os.fdopen(descriptor, "wb") as handle:

@@ -51,6 +51,8 @@ def isolation_spec(profile) -> dict:
             )
         },
         "network": profile.network,
+        # Read-only inside the sandbox where this user could write them.
+        "profile_files": list(profile.files),
     }
 
 
@@ -129,18 +131,47 @@ def _protect_pyjail_itself(spec: dict) -> tuple[dict, str]:
         locations.bundled_profile_dir(),
         locations.package_dir(),
         sys.prefix,
+        *spec.get("profile_files", []),
     ]
     home = os.path.realpath(os.path.expanduser("~")) if fs["private_home"] else None
     read_only = [
-        path
+        os.path.realpath(path)
         for path in candidates
         if os.path.exists(path) and os.access(path, os.W_OK) and not _inside(path, home)
     ]
-    hide = [cache] if _own_directory(cache) and not _inside(cache, home) else []
+    hide = [os.path.realpath(cache)] if _own_directory(cache) and not _inside(cache, home) else []
     protected = dict(fs)
     protected["read_only"] = list(fs["read_only"]) + read_only
     protected["hide"] = list(fs["hide"]) + hide
+    protected["pins"] = _pins(read_only + hide, fs, home)
     return protected, ""
+
+
+def _pins(protected: list[str], fs: dict, home: str | None) -> list[str]:
+    """Directories on the way to a protected path that the program could
+    rename, with the protected path inside, and replace by its own (moving
+    ~/.config aside, then making a new ~/.config/pyjail): each is bound onto
+    itself, unchanged, because the kernel refuses to rename a mount point.
+
+    Only directories the profile leaves writable are pinned, before any
+    other mount, so a pin never changes what can be written.
+    """
+    restricted = [os.path.realpath(os.path.expanduser(p)) for p in fs["read_only"] + fs["hide"]]
+    pins = []
+    for path in protected:
+        directory = os.path.dirname(path)
+        while directory != "/":
+            parent = os.path.dirname(directory)
+            if (
+                directory not in pins
+                and directory not in protected
+                and not _inside(directory, home)
+                and os.access(parent, os.W_OK)
+                and not any(_inside(directory, r) or directory == r for r in restricted)
+            ):
+                pins.append(directory)
+            directory = parent
+    return sorted(pins, key=lambda path: path.count("/"))
 
 
 def _own_directory(path: str) -> bool:

@@ -47,10 +47,14 @@ class ViewPlan:
         read_write,
         hide,
         missing=(),
+        pins=(),
     ):
         self.private_tmp, self.private_dev, self.home = private_tmp, private_dev, home
         self.home_keep, self.read_only = home_keep, read_only
         self.read_write, self.hide, self.missing = read_write, hide, tuple(missing)
+        # Directories bound onto themselves, unchanged, so that the program
+        # cannot rename them (see isolation._pins).
+        self.pins = tuple(pins)
         self.fresh_proc = False
 
     @property
@@ -89,6 +93,7 @@ def plan_view(fs: dict, source: str) -> ViewPlan:
         read_write=paths("read_write"),
         hide=paths("hide"),
         missing=missing,
+        pins=fs.get("pins", ()),
     )
 
 
@@ -118,6 +123,8 @@ def apply_view(plan: ViewPlan) -> None:
     # First and always: nothing done below may propagate to the host.
     _sys.mount(None, "/", None, _sys.MS_REC | _sys.MS_PRIVATE)
     cwd = _current_directory()
+    for path in plan.pins:
+        _attach(_clone_tree(path), path)
 
     dev_nodes = _open_dev_nodes() if plan.private_dev else {}
     kept = [

@@ -198,16 +198,56 @@ def _resolve_include(name: str, including: Path, key: str) -> Path:
 
 
 def _local_overrides(path: Path) -> list[Path]:
-    """NAME.local.toml beside the profile and in the user and system dirs."""
+    """NAME.local.toml from the profile directories (user, system, bundled).
+
+    Only from there: pyjail keeps those read-only inside every sandbox. A
+    .local.toml beside a profile kept anywhere else could have been written
+    by a program sandboxed in that directory, so it is refused, not read.
+    """
     name = path.stem
     if name.endswith(".local"):
         return []
-    places = [path.parent] + [d for d in paths.profile_dirs() if d != path.parent]
-    return [p / f"{name}.local.toml" for p in places if paths.is_file(p / f"{name}.local.toml")]
+    directories = paths.profile_dirs()
+    beside = path.parent / f"{name}.local.toml"
+    if not any(_same_directory(path.parent, d) for d in directories) and paths.is_file(beside):
+        raise ProfileError(
+            str(beside),
+            "",
+            "a .local.toml is read only from the profile directories, where a "
+            "sandboxed program cannot write it",
+            f"move it to {paths.user_profile_dir()}",
+        )
+    return [d / f"{name}.local.toml" for d in directories if paths.is_file(d / f"{name}.local.toml")]
+
+
+def _same_directory(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+def _refuse_untrusted(path: Path) -> None:
+    """Read a profile only if its user controls it, as ssh does its config:
+    owned by the user running pyjail (or root) and writable by no one else."""
+    info = os.stat(path)
+    if info.st_uid not in (os.geteuid(), 0):
+        raise ProfileError(
+            str(path), "", f"is owned by uid {info.st_uid}, not by you or root: refusing it",
+            "pyjail reads only profiles their user controls",
+        )
+    if info.st_mode & 0o022:
+        raise ProfileError(
+            str(path), "", "is writable by group or others: refusing it", f"chmod go-w {path}"
+        )
 
 
 def read_toml(path: Path) -> dict:
     """Parse one TOML file; a syntax error names the file and position."""
+    try:
+        _refuse_untrusted(path)
+    except OSError as error:
+        raise ProfileError(str(path), "", f"cannot read: {error.strerror}") from None
     if Path(path).suffix == ".json":  # OCI seccomp JSON, converted in memory
         from jail import convert_oci
 

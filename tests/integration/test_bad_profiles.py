@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from conftest import run_pyjail
@@ -234,10 +236,35 @@ def test_unknown_option_is_a_usage_error():
 
 
 def test_local_override_is_merged_last(tmp_path, probe):
-    (tmp_path / "app.toml").write_text('include = ["default"]\n')
-    (tmp_path / "app.local.toml").write_text('[seccomp]\ndeny = ["@network-io"]\n')
-    result = run_pyjail("--profile", str(tmp_path / "app.toml"), "--", probe, "unix")
+    profiles = tmp_path / "pyjail" / "profiles"
+    profiles.mkdir(parents=True)
+    (profiles / "app.toml").write_text('include = ["default"]\n')
+    (profiles / "app.local.toml").write_text('[seccomp]\ndeny = ["@network-io"]\n')
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path))
+    result = run_pyjail("--profile", "app", "--", probe, "unix", env=env)
     assert "socket_unix errno EPERM" in result.stdout
+
+
+def test_a_local_override_outside_the_profile_directories_is_refused(tmp_path):
+    """A sandboxed program working in that directory could have written it."""
+    (tmp_path / "app.toml").write_text('include = ["default"]\n')
+    (tmp_path / "app.local.toml").write_text("[namespaces]\nenabled = false\n")
+    marker = tmp_path / "ran"
+    result = run_pyjail("--profile", str(tmp_path / "app.toml"), "--", "touch", str(marker))
+    assert result.returncode == 125
+    assert result.stderr.startswith(f"pyjail: {tmp_path / 'app.local.toml'}: a .local.toml is read only")
+    assert not marker.exists()
+
+
+def test_a_profile_another_user_could_write_is_refused(tmp_path):
+    profile = tmp_path / "loose.toml"
+    profile.write_text('include = ["default"]\n')
+    profile.chmod(0o666)
+    result = run_pyjail("--profile", str(profile), "--", "true")
+    assert result.returncode == 125
+    assert result.stderr == (
+        f"pyjail: {profile}: is writable by group or others: refusing it (chmod go-w {profile})\n"
+    )
 
 
 def test_user_profile_directory_is_searched_first(tmp_path, probe):

@@ -47,12 +47,14 @@ def test_changed_profile_is_never_served_stale(cache_env, tmp_path, probe):
 
 
 def test_a_local_override_created_later_takes_effect(cache_env, tmp_path, probe):
-    profile = tmp_path / "app.toml"
-    profile.write_text('include = ["default"]\n')
-    run_pyjail("--profile", str(profile), "--", probe, "unix", env=cache_env)
+    profiles = tmp_path / "config" / "pyjail" / "profiles"
+    profiles.mkdir(parents=True)
+    env = dict(cache_env, XDG_CONFIG_HOME=str(tmp_path / "config"))
+    (profiles / "app.toml").write_text('include = ["default"]\n')
+    run_pyjail("--profile", "app", "--", probe, "unix", env=env)
 
-    (tmp_path / "app.local.toml").write_text('[seccomp]\ndeny = ["socket"]\n')
-    result = run_pyjail("--profile", str(profile), "--", probe, "unix", env=cache_env)
+    (profiles / "app.local.toml").write_text('[seccomp]\ndeny = ["socket"]\n')
+    result = run_pyjail("--profile", "app", "--", probe, "unix", env=env)
     assert "socket_unix errno EPERM" in result.stdout
 
 

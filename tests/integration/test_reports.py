@@ -180,13 +180,18 @@ action = "errno:ENOSYS"
 
 
 def test_a_rule_from_a_local_file_is_reported_with_that_file(denied, shared_dir):
-    site = os.path.join(shared_dir, "local-site")
+    # A .local.toml is read from the profile directories only: the user's here.
+    config = os.path.join(shared_dir, "xdg-config")
+    site = os.path.join(config, "pyjail", "profiles")
     os.makedirs(site, exist_ok=True)
     os.chmod(site, 0o755)
+    env = dict(os.environ, XDG_CONFIG_HOME=config)
     profile = _profile(site, "app.toml", 'include = ["default"]\n')
     _profile(site, "app.local.toml", LOCAL_RULES)
     log = os.path.join(shared_dir, "local.json")
-    result = run_pyjail("--log", log, "--profile", profile, "--", denied, "inet", "mount", "ptrace")
+    result = run_pyjail(
+        "--log", log, "--profile", profile, "--", denied, "inet", "mount", "ptrace", env=env
+    )
     assert result.stdout.splitlines() == ["socket errno EACCES", "mount errno ENOSYS", "ptrace errno EPERM"]
     socket, mount, ptrace = _report_lines(result.stderr)
     assert socket.endswith(
@@ -203,7 +208,7 @@ def test_a_rule_from_a_local_file_is_reported_with_that_file(denied, shared_dir)
     ]
 
     # The audit summary still reads the rule, and says to change it, not to allow the call.
-    audit = run_pyjail("--audit", "--profile", profile, "--", denied, "mount")
+    audit = run_pyjail("--audit", "--profile", profile, "--", denied, "mount", env=env)
     assert audit.stdout == "mount errno ENOENT\n"  # let through: the target path does not exist
     assert "# mount: [seccomp].rules[1] denies this call: narrow or remove that rule" in audit.stderr
     assert 'allow = ["mount"]' not in audit.stderr

@@ -66,3 +66,48 @@ def test_root_sandbox_cannot_create_a_system_profile_directory():
     result = run_pyjail("--profile", "default", "--", "mkdir", "-p", "/etc/pyjail/profiles.d")
     assert result.returncode != 0
     assert not os.path.exists("/etc/pyjail")
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_the_sandbox_cannot_move_aside_the_directories_holding_pyjails_own(user_dirs, user):
+    """Moving ~/.config aside and making a new ~/.config/pyjail would plant a
+    profile for the next launch: the directories on the way are pinned."""
+    env, cache, config = user_dirs
+    _chown(cache.parent, user)
+    run_pyjail("--profile", "strict", "--", "true", env=env, user=user)  # makes both dirs
+    attack = (
+        f"mv {config} {config}.moved && echo moved-config; "
+        f"mv {cache} {cache}.moved && echo moved-cache; "
+        f"mv {config}/pyjail {config}/old && echo moved-pyjail; true"
+    )
+    result = run_pyjail("--", "sh", "-c", attack, env=env, user=user)
+    assert "moved" not in result.stdout
+    assert "Device or resource busy" in result.stderr
+    assert (config / "pyjail").is_dir() and (cache / "pyjail").is_dir()
+
+
+def test_root_does_not_trust_another_users_cache_or_profiles(world_tmp):
+    """With HOME left pointing at another user's home (sudo keeps it), that
+    user's cache and .local.toml must not decide how root's program runs."""
+    home = world_tmp / "their-home"
+    home.mkdir()
+    os.chown(home, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+    theirs = dict(os.environ, HOME=str(home))
+    theirs.pop("XDG_CACHE_HOME", None)
+    theirs.pop("XDG_CONFIG_HOME", None)
+    run_pyjail("--profile", "strict", "--", "true", env=theirs, user=UNPRIVILEGED_UID)
+    assert list((home / ".cache" / "pyjail" / "profiles").iterdir())
+
+    result = run_pyjail("--debug", "--profile", "strict", "--", "true", env=theirs)
+    assert "filter: compiled with libseccomp" in result.stderr
+
+    local = home / ".config" / "pyjail" / "profiles" / "strict.local.toml"
+    local.parent.mkdir(parents=True, exist_ok=True)
+    local.write_text("[namespaces]\nenabled = false\n")
+    os.chown(local, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+    result = run_pyjail("--profile", "strict", "--", "true", env=theirs)
+    assert result.returncode == 125
+    assert result.stderr == (
+        f"pyjail: {local}: is owned by uid {UNPRIVILEGED_UID}, not by you or root: refusing it "
+        "(pyjail reads only profiles their user controls)\n"
+    )
