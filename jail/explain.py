@@ -93,6 +93,7 @@ def _filesystem_lines(plan) -> list[str]:
         ("read-write", view.read_write),
         ("hidden", view.hide),
         ("kept in home", view.home_keep),
+        ("pinned against renaming", view.pins if plan.namespaces.mount else ()),
     ):
         if paths:
             lines.append(f"filesystem: {label}: {' '.join(paths)}")

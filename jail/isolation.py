@@ -134,17 +134,27 @@ def _protect_pyjail_itself(spec: dict) -> tuple[dict, str]:
         *spec.get("profile_files", []),
     ]
     home = os.path.realpath(os.path.expanduser("~")) if fs["private_home"] else None
-    read_only = [
+    read_only = _outermost(
         os.path.realpath(path)
         for path in candidates
         if os.path.exists(path) and os.access(path, os.W_OK) and not _inside(path, home)
-    ]
+    )
     hide = [os.path.realpath(cache)] if _own_directory(cache) and not _inside(cache, home) else []
     protected = dict(fs)
     protected["read_only"] = list(fs["read_only"]) + read_only
     protected["hide"] = list(fs["hide"]) + hide
     protected["pins"] = _pins(read_only + hide, fs, home)
     return protected, ""
+
+
+def _outermost(paths) -> list[str]:
+    """The paths without those inside another one (one mount covers them)."""
+    unique = sorted(set(paths), key=lambda path: path.count("/"))
+    kept: list[str] = []
+    for path in unique:
+        if not any(path == other or _inside(path, other) for other in kept):
+            kept.append(path)
+    return kept
 
 
 def _pins(protected: list[str], fs: dict, home: str | None) -> list[str]:
