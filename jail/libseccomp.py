@@ -25,10 +25,3 @@ def binding():
         ctypes.util.find_library = original
     return pyseccomp
 
-
-def version() -> str:
-    """libseccomp's own version, part of the filter cache key."""
-    library = binding()._libseccomp
-    library.seccomp_version.restype = ctypes.c_void_p
-    raw = ctypes.cast(library.seccomp_version(), ctypes.POINTER(ctypes.c_uint * 3))
-    return ".".join(str(part) for part in raw.contents)

@@ -43,9 +43,6 @@ def load(name_or_path: str) -> Profile:
     return build(profile_loader.load_raw(path))
 
 
-def load_for_program(program: str) -> Profile:
-    return build(profile_loader.load_raw(profile_loader.profile_for_program(program)))
-
 
 def load_path(path: Path) -> Profile:
     return build(profile_loader.load_raw(path))

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import errno
 import functools
-import os
 import tempfile
 
 from jail import syscall_table
@@ -355,7 +354,6 @@ def _enosys_program(native: str, loader: Action) -> Program:
     enosys = Action("errno", errno.ENOSYS)
 
     def fill(seccomp_filter, arch):
-        library = binding()
         for number in range(highest + 1):
             action = loader if number == loader_number else ALLOW
             if action != enosys:
@@ -468,6 +466,3 @@ def export_program(method) -> bytes:
         handle.seek(0)
         return handle.read()
 
-
-def describe_errno(number: int) -> str:
-    return errno.errorcode.get(number, str(number)) + f" ({os.strerror(number)})"
