@@ -40,12 +40,18 @@ _SOURCES_THAT_SHAPE_FILTERS = (
 
 
 def request_key(profile_option: str | None, program: str) -> str:
-    """What the user asked for: a profile path, a profile name, or a program."""
+    """What the user asked for (a profile path, a profile name, or a
+    program), and where names are searched: with another XDG_CONFIG_HOME
+    or HOME the same name finds other files, whose absence the entry made
+    for the first directories does not record."""
     if profile_option:
         if "/" in profile_option or profile_option.endswith((".toml", ".json")):
-            return "path:" + os.path.abspath(os.path.expanduser(profile_option))
-        return "name:" + profile_option
-    return "program:" + os.path.basename(program)
+            asked = "path:" + os.path.abspath(os.path.expanduser(profile_option))
+        else:
+            asked = "name:" + profile_option
+    else:
+        asked = "program:" + os.path.basename(program)
+    return f"{asked}|{locations.user_profile_dir()}|{locations.bundled_profile_dir()}"
 
 
 def entry_path(request: str, variant: str) -> str:

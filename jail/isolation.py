@@ -152,7 +152,7 @@ def _outermost(paths) -> list[str]:
     unique = sorted(set(paths), key=lambda path: path.count("/"))
     kept: list[str] = []
     for path in unique:
-        if not any(path == other or _inside(path, other) for other in kept):
+        if not any(_within(path, other) for other in kept):
             kept.append(path)
     return kept
 
@@ -175,9 +175,9 @@ def _pins(protected: list[str], fs: dict, home: str | None) -> list[str]:
             if (
                 directory not in pins
                 and directory not in protected
-                and not _inside(directory, home)
+                and not _within(directory, home)
                 and os.access(parent, os.W_OK)
-                and not any(_inside(directory, r) or directory == r for r in restricted)
+                and not any(_within(directory, r) for r in restricted)
             ):
                 pins.append(directory)
             directory = parent
@@ -204,10 +204,14 @@ def _nearest_existing(path: str) -> str:
 
 
 def _inside(path: str, directory: str | None) -> bool:
+    return _within(os.path.realpath(path), directory)
+
+
+def _within(real_path: str, directory: str | None) -> bool:
+    """Whether the resolved `real_path` is `directory` or under it."""
     if directory is None:
         return False
-    real = os.path.realpath(path)
-    return real == directory or real.startswith(directory.rstrip("/") + "/")
+    return real_path == directory or real_path.startswith(directory.rstrip("/") + "/")
 
 
 def _check_program_visible(view, program: str, profile_name: str) -> None:

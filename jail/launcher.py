@@ -77,13 +77,17 @@ def debug_line(enabled: bool, text: str) -> None:
 def run(plan: LaunchPlan) -> int:
     """Fork, set the sandbox up in the child, exec, and wait. Returns the exit code.
 
-    The processes: pyjail -> child (unshares the namespaces) -> with a PID
-    namespace, its PID 1 (jail.pid_init) -> the target. Without one, the
-    child itself becomes the target. The target's host pid travels back on
-    a second pipe and is handed to plan.on_target_started.
+    The processes: pyjail -> the child, born in the new namespaces -> with
+    a PID namespace, the child is its PID 1 (jail.pid_init) and forks the
+    target; without one, the child itself becomes the target. The
+    target's host pid travels back on a second pipe and is handed to
+    plan.on_target_started.
     """
     read_end, write_end = os.pipe2(os.O_CLOEXEC)
     started_read, started_write = os.pipe2(os.O_CLOEXEC)
+    # pyjail holds the write end until it exits: the child watches the read
+    # end to learn whether pyjail died before the parent death signal was set.
+    lifeline_read, lifeline_write = os.pipe2(os.O_CLOEXEC)
     old_mask = signal.pthread_sigmask(
         signal.SIG_BLOCK, set(FORWARDED_SIGNALS) | {signal.SIGCHLD}
     )
@@ -93,12 +97,12 @@ def run(plan: LaunchPlan) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
 
-    outer = os.getpid()
-    pid = os.fork()
+    pid = _fork_into_namespaces(plan)
     if pid == 0:
         os.close(read_end)
         os.close(started_read)
-        _child(plan, write_end, started_write, old_mask, outer)
+        os.close(lifeline_write)
+        _child(plan, write_end, started_write, old_mask, lifeline_read)
 
     # pyjail and PID 1, which stay beside the target, must not be dumpable:
     # the target runs as the same user and could otherwise write into their
@@ -108,12 +112,13 @@ def run(plan: LaunchPlan) -> int:
     _sys.prctl(_sys.PR_SET_DUMPABLE, 0)
     os.close(write_end)
     os.close(started_write)
+    os.close(lifeline_read)
     pids = _read_started(started_read)
     if "target" in pids and plan.on_target_started is not None:
         plan.on_target_started(pids["target"])
     failure = _read_failure(read_end)
     os.close(read_end)
-    status = _wait(pid, plan.timeout, pids.get("init"))
+    status = _wait(pid, plan.timeout, pid if _has_pid_namespace(plan) else None)
     if failure is not None:
         raise _as_error(plan, failure)
     return status
@@ -123,56 +128,55 @@ def _has_pid_namespace(plan: LaunchPlan) -> bool:
     return plan.namespaces is not None and plan.namespaces.pid
 
 
-def _child(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask, outer: int) -> None:
-    """Enter the namespaces, then become the target or start PID 1; never returns."""
+def _fork_into_namespaces(plan: LaunchPlan) -> int:
+    """Fork a child that starts in the planned namespaces; 0 in the child."""
+    ns = plan.namespaces
+    if ns is None or not ns.any:
+        return os.fork()
+    started = time.perf_counter()
+    try:
+        pid = _sys.fork_into(ns.clone_flags)
+    except OSError as error:
+        if ns.user:
+            raise namespaces.userns_error(plan.profile_name, error.errno) from None
+        raise SetupError(plan.profile_name, "namespaces", "", error.errno) from None
+    if pid != 0:
+        debug_line(plan.debug, f"fork into namespaces: {(time.perf_counter() - started) * 1000:.2f} ms")
+    return pid
+
+
+def _child(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask, lifeline: int) -> None:
+    """Finish the namespaces, then become PID 1 or the target; never returns."""
     step = "start"
     try:
         step = "parent death signal"
         _sys.set_parent_death_signal(signal.SIGKILL)
-        if os.getppid() != outer:
+        if pid_init.parent_gone(lifeline):
             os._exit(125)  # pyjail died before the child could follow it
 
-        if plan.namespaces is not None and plan.namespaces.any:
-            step = "namespaces"
-            started = time.perf_counter()
-            namespaces.enter(plan.namespaces, plan.profile_name)
-            debug_line(plan.debug, f"namespaces: {(time.perf_counter() - started) * 1000:.2f} ms")
+        if plan.namespaces is not None and plan.namespaces.user:
+            step = "user namespace"
+            namespaces.map_own_ids(plan.namespaces, plan.profile_name)
         if _has_pid_namespace(plan):
             step = "pid namespace"
-            _start_init(plan, report_fd, started_fd, old_mask)
+            _init(plan, report_fd, started_fd, old_mask, lifeline)
+        os.close(lifeline)
         _target(plan, report_fd, started_fd, old_mask)
     except BaseException as error:  # whatever it is, the target never runs
         _report_failure(report_fd, step, error)
     os._exit(125)
 
 
-def _start_init(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask) -> None:
-    """Fork PID 1 of the new namespace, then relay signals to it until it ends.
-
-    This process stays outside the namespace: it tells pyjail the init's
-    host pid, and dies with pyjail (parent death signal), which kills the
-    init and so, by the kernel's rule for a PID namespace, everything in it.
-    """
-    lifeline_read, lifeline_write = os.pipe2(os.O_CLOEXEC)
-    init = os.fork()
-    if init == 0:
-        os.close(lifeline_write)
-        _init(plan, report_fd, started_fd, old_mask, lifeline_read)
-    os.close(lifeline_read)
-    os.write(started_fd, f"init {init}\n".encode())
-    os.close(started_fd)
-    os.close(report_fd)
-    os._exit(_wait(init, None, None))
-
-
 def _init(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask, lifeline: int) -> None:
-    """PID 1: fork the target, then reap and forward until it ends."""
+    """PID 1: fork the target, then reap and forward until it ends.
+
+    pyjail is its parent, outside the namespace: when pyjail dies, the
+    parent death signal kills PID 1 and so, by the kernel's rule for a PID
+    namespace, everything in it.
+    """
     step = "init"
     try:
         _sys.prctl(_sys.PR_SET_DUMPABLE, 0)  # see run(): PID 1 stays beside the target
-        _sys.set_parent_death_signal(signal.SIGKILL)
-        if pid_init.parent_gone(lifeline):
-            os._exit(125)  # the relay died before we could follow it
         target = os.fork()
         if target == 0:
             os.close(lifeline)
@@ -215,7 +219,7 @@ def _target(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask) -> None
 
 
 def _read_started(fd: int) -> dict[str, int]:
-    """The host pids the child and the init announce: {"init": N, "target": M}."""
+    """The host pid the target announces before its set-up: {"target": N}."""
     announced = _read_to_end(fd)
     os.close(fd)
     pids = {}
@@ -324,8 +328,8 @@ def _signal_child(pid: int, number: int) -> None:
 def _kill_sandbox(pid: int, init: int | None) -> None:
     """SIGKILL every process of the sandbox and wait until they are gone."""
     if init is not None:
-        # The relay (`pid`) reaps the init only once the kernel has killed
-        # everything in its namespace.
+        # PID 1 (`init`, our child) finishes exiting only once the kernel
+        # has killed everything else in its namespace.
         _signal_child(init, signal.SIGKILL)
         _reap(pid, block=True)
         return

@@ -10,10 +10,7 @@ user namespace, the error names the setting that refuses it.
 
 from __future__ import annotations
 
-import _socket
-import fcntl
 import os
-import struct
 
 from jail import _sys
 from jail.errors import UnsupportedError
@@ -82,6 +79,11 @@ class NamespacePlan:
         return "mount" in self.names
 
     @property
+    def clone_flags(self) -> int:
+        """The CLONE_NEW* flags of every namespace, the user one included."""
+        return self.flags | (_sys.CLONE_NEWUSER if self.user else 0)
+
+    @property
     def any(self) -> bool:
         return self.user or bool(self.names)
 
@@ -116,34 +118,19 @@ def plan_namespaces(spec: dict, view_needs_mount: bool) -> NamespacePlan:
     )
 
 
+CAP_SYS_ADMIN = 21
+
+
 def is_privileged() -> bool:
     """Root with CAP_SYS_ADMIN can create namespaces without a user namespace."""
     if os.geteuid() != 0:
         return False
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("CapEff:"):
-                return bool(int(line.split()[1], 16) >> 21 & 1)
-    return False
+    effective, _, _ = _sys.capget()
+    return bool(effective >> CAP_SYS_ADMIN & 1)
 
 
-def enter(plan: NamespacePlan, profile_name: str) -> None:
-    """Unshare the planned namespaces in the calling (single-threaded) process.
-
-    After this, the next child forked is PID 1 of the new PID namespace.
-    """
-    if plan.user:
-        _enter_user_namespace(plan, profile_name)
-    if plan.names:
-        _sys.unshare(plan.flags)
-
-
-def _enter_user_namespace(plan: NamespacePlan, profile_name: str) -> None:
-    try:
-        _sys.unshare(_sys.CLONE_NEWUSER)
-    except OSError as error:
-        raise userns_error(profile_name, error.errno) from None
-
+def map_own_ids(plan: NamespacePlan, profile_name: str) -> None:
+    """In a child born in a new user namespace: map its uid and gid."""
     inside_uid = 0 if plan.root_inside else plan.uid
     inside_gid = 0 if plan.root_inside else plan.gid
     try:
@@ -199,6 +186,11 @@ def userns_available() -> bool:
 
 def bring_loopback_up() -> None:
     """A new network namespace starts with lo down; programs expect 127.0.0.1."""
+    # Imported here: only a sandbox with its own network needs them.
+    import _socket
+    import fcntl
+    import struct
+
     sock = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
     try:
         request = struct.pack("16sH22x", b"lo", 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from jail import _sys, caps, isolation, limits
+from jail import _sys, caps, isolation
 from jail.environment import build_environment
 from jail.launcher import LaunchPlan
 
@@ -46,9 +46,12 @@ def child_steps(spec: dict, keep_fds=()) -> list:
     /proc) but before no_new_privs: raising a hard limit needs the
     CAP_SYS_RESOURCE the process still holds until execve.
     """
-    return [
-        ("capabilities", lambda: caps.drop_capabilities(tuple(spec["capabilities_keep"]))),
-        ("resource limits", lambda: limits.apply_limits(spec["limits"])),
+    steps = [("capabilities", lambda: caps.drop_capabilities(tuple(spec["capabilities_keep"])))]
+    if spec["limits"]:
+        from jail import limits  # the resource module: only when a limit is set
+
+        steps.append(("resource limits", lambda: limits.apply_limits(spec["limits"])))
+    return steps + [
         ("descriptors", lambda: close_inherited_descriptors(keep_fds)),
         ("no_new_privs", _sys.set_no_new_privs),
         ("seccomp", lambda: load_filters(spec["bpf_programs"])),

@@ -30,7 +30,7 @@ import select
 import struct
 import time
 
-from jail import _sys, bpf_eval
+from jail import _sys
 
 # struct seccomp_notif: id, pid, flags, then struct seccomp_data.
 _NOTIF = struct.Struct("<QII" + "iIQ6Q")
@@ -110,14 +110,16 @@ class Supervisor:
             self._listener = _grab(pidfd, int(predicted))
         finally:
             os.close(pidfd)
+        # The target may go on at once: a call it makes before the thread
+        # below reads the listener waits in the kernel until then.
+        os.write(self._go_w, b"go")
+        os.close(self._go_w)
         if self._listener is not None:
             import _thread
 
             self._done = _thread.allocate_lock()
             self._done.acquire()
             _thread.start_new_thread(self._serve, (target_pid,))
-        os.write(self._go_w, b"go")
-        os.close(self._go_w)
 
     def stop(self) -> None:
         """Answer what is still pending, then stop (the target has ended)."""
@@ -168,6 +170,8 @@ class Supervisor:
         if self.mode == "record":
             self.used.add((arch, nr))
             return self._respond(ident, 0, _FLAG_CONTINUE)
+
+        from jail import bpf_eval  # first denial only: most launches see none
 
         answer, deciding = bpf_eval.stack_answer(self.stack, nr, arch, args, pointer)
         if not bpf_eval.denies(answer):
@@ -311,7 +315,7 @@ def _grab(pidfd: int, number: int) -> int | None:
         except OSError as error:
             if error.errno == errno.ESRCH:
                 return None  # the target failed; its report says why
-            time.sleep(0.0002)
+            time.sleep(0.00005)  # the target is loading it right now
             continue
         if os.readlink(f"/proc/self/fd/{copy}") == "anon_inode:seccomp notify":
             os.set_inheritable(copy, False)

@@ -58,6 +58,23 @@ def test_a_local_override_created_later_takes_effect(cache_env, tmp_path, probe)
     assert "socket_unix errno EPERM" in result.stdout
 
 
+@pytest.mark.parametrize("asked", [("--profile", "app"), ()], ids=["by-name", "by-program"])
+def test_another_profile_directory_is_another_entry(cache_env, tmp_path, probe, asked):
+    """The same name searched through another XDG_CONFIG_HOME finds other
+    files: the entry made with the first directory must not answer for it."""
+    plain, denying = tmp_path / "plain", tmp_path / "denying"
+    for config, extra in ((plain, ""), (denying, '[seccomp]\ndeny = ["socket"]\n')):
+        profiles = config / "pyjail" / "profiles"
+        profiles.mkdir(parents=True)
+        for name in ("app", "probe"):
+            (profiles / f"{name}.toml").write_text('include = ["default"]\n' + extra)
+
+    first = run_pyjail(*asked, "--", probe, "unix", env=dict(cache_env, XDG_CONFIG_HOME=str(plain)))
+    second = run_pyjail(*asked, "--", probe, "unix", env=dict(cache_env, XDG_CONFIG_HOME=str(denying)))
+    assert "socket_unix ok" in first.stdout
+    assert "socket_unix errno EPERM" in second.stdout
+
+
 def test_a_corrupt_entry_is_rebuilt(cache_env, probe):
     run_pyjail("--profile", "strict", "--", "true", env=cache_env)
     (entry,) = _entries(cache_env)
