@@ -65,17 +65,19 @@ def drop_capabilities(keep: tuple[str, ...]) -> None:
 
 def _drop_bounding_set_except(kept: set) -> None:
     """Drop every capability the kernel knows, also those newer than
-    CAPABILITIES: the kernel answers EINVAL past its last one."""
-    number = 0
-    while True:
+    CAPABILITIES. Any refusal is an error: stopping at the first EINVAL
+    would keep them all where something answers every drop with EINVAL."""
+    for number in range(last_capability() + 1):
         if number not in kept:
-            try:
-                _sys.prctl(_sys.PR_CAPBSET_DROP, number)
-            except OSError as error:
-                if error.errno == errno.EINVAL:
-                    return
-                raise
-        number += 1
+            _sys.prctl(_sys.PR_CAPBSET_DROP, number)
+
+
+def last_capability() -> int:
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as handle:
+            return int(handle.read())
+    except OSError:
+        return len(CAPABILITIES) - 1
 
 
 def clear_own_capabilities() -> None:

@@ -23,7 +23,7 @@ import zlib
 
 from jail import __version__, locations
 
-FORMAT = 3
+FORMAT = 4
 _SOURCES_THAT_SHAPE_FILTERS = (
     "seccomp_compiler.py",
     "syscall_groups.py",
@@ -55,7 +55,11 @@ def request_key(profile_option: str | None, program: str) -> str:
 
 
 def entry_path(request: str, variant: str) -> str:
-    name = f"{zlib.crc32(f'{request}|{variant}'.encode()):08x}.bin"
+    """Where the entry lives. Two requests may share a name (crc32 is easy
+    to collide on purpose): an entry is used only for the request it
+    records, see lookup()."""
+    # surrogateescape: a program or HOME whose name is not UTF-8.
+    name = f"{zlib.crc32(f'{request}|{variant}'.encode(errors='surrogateescape')):08x}.bin"
     return os.path.join(locations.cache_dir(), "profiles", name)
 
 
@@ -130,7 +134,7 @@ def lookup(request: str, variant: str) -> dict | None:
         entry = _decode(blob)
     except (OSError, ValueError, EOFError, TypeError, KeyError):
         return None
-    if entry is None or entry["stamp"] != build_stamp():
+    if entry is None or entry["request"] != [request, variant] or entry["stamp"] != build_stamp():
         return None
     if not all(_still_same(path, content) for path, content in entry["dependencies"]):
         return None
@@ -173,6 +177,7 @@ def store(request: str, variant: str, dependencies: dict, record: dict) -> None:
     """
     entry = dict(record)
     entry["format"] = FORMAT
+    entry["request"] = [request, variant]
     entry["stamp"] = build_stamp()
     entry["dependencies"] = sorted(dependencies.items())
     payload = marshal.dumps(entry)

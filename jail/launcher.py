@@ -97,6 +97,12 @@ def run(plan: LaunchPlan) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
 
+    # Limitation: the sandbox stays in pyjail's process group, so that the
+    # terminal's job control (^C, ^Z, reading the terminal) works as for
+    # any command; the program can therefore signal the whole group, which
+    # is pyjail and whatever the caller started in the same job (the other
+    # commands of a pipeline, or a script without job control). Run
+    # `setsid -w pyjail ...` where that matters.
     pid = _fork_into_namespaces(plan)
     if pid == 0:
         os.close(read_end)
@@ -181,12 +187,15 @@ def _init(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask, lifeline:
         if target == 0:
             os.close(lifeline)
             _target(plan, report_fd, started_fd, old_mask)
-        os.close(report_fd)
         os.close(started_fd)
         os.close(lifeline)
-        pid_init.run(target, FORWARDED_SIGNALS, SI_KERNEL)
-    except BaseException as error:  # a bug: still never run the target
-        _report(report_fd, step, 0, f"{type(error).__name__}: {error}")
+        step = "capabilities of PID 1"
+        pid_init.become_powerless()
+        os.close(report_fd)
+        deadline = time.monotonic() + plan.timeout if plan.timeout else None
+        pid_init.run(target, FORWARDED_SIGNALS, SI_KERNEL, deadline, EXIT_TIMEOUT)
+    except BaseException as error:  # its exit takes the target down too
+        _report_failure(report_fd, step, error)
     os._exit(125)
 
 
@@ -240,8 +249,12 @@ def _report_failure(fd: int, step: str, error: BaseException) -> None:
         _report(fd, step, 0, f"{type(error).__name__}: {error}")
 
 
+# Ends each failure record: PID 1 and the target may both report one.
+RECORD_END = "\x1e"
+
+
 def _report(fd: int, step: str, err: int, message: str) -> None:
-    record = f"{step}\0{err}\0{message}".encode(errors="replace")
+    record = f"{step}\0{err}\0{message}{RECORD_END}".encode(errors="replace")
     try:
         os.write(fd, record)
     except OSError:
@@ -252,7 +265,8 @@ def _read_failure(fd: int) -> ChildFailure | None:
     record = _read_to_end(fd)
     if not record:
         return None  # end-of-file alone: execve succeeded
-    step, err, message = record.decode(errors="replace").split("\0", 2)
+    first = record.decode(errors="replace").split(RECORD_END)[0]
+    step, err, message = first.split("\0", 2)
     return ChildFailure(step, int(err), message)
 
 
@@ -296,6 +310,11 @@ def _wait(pid: int, timeout: float | None, init: int | None) -> int:
             if remaining is not None
             else signal.sigwaitinfo(waited)
         )
+        if deadline is not None and time.monotonic() >= deadline:
+            # Python 3.11's sigtimedwait, interrupted (pyjail stopped and
+            # continued) past its deadline, returns a siginfo it never
+            # filled in: the time is up, whatever it says.
+            continue
         if info is None or info.si_signo == signal.SIGCHLD:
             continue
         # A terminal's ^C already reached the child, which shares our
@@ -336,7 +355,11 @@ def _kill_sandbox(pid: int, init: int | None) -> None:
     # pyjail is a child subreaper here: every orphan of the sandbox is our
     # child, so killing all descendants until none is left takes all.
     # Limitation: without a PID namespace, SIGKILL of pyjail itself kills
-    # the target (parent death signal) but not the processes it started.
+    # the target (parent death signal) but not the processes it started,
+    # and a process that detached itself (a daemon) outlives a normal exit
+    # too. The target, running as the same user, can also stop pyjail
+    # (SIGSTOP to its parent) and so outlast --timeout; inside a PID
+    # namespace it cannot name pyjail's pid.
     while True:
         for descendant in _descendants(os.getpid()):
             _signal_child(descendant, signal.SIGKILL)

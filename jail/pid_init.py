@@ -11,19 +11,27 @@ from __future__ import annotations
 
 import os
 import select
+import time
 
 import _signal as signal
 
 
-def run(target: int, forwarded: tuple, si_kernel: int) -> None:
-    """Reap and forward until the target ends; never returns."""
-    _drop_own_capabilities()
+def run(target: int, forwarded: tuple, si_kernel: int, deadline: float | None, timeout_status: int) -> None:
+    """Reap and forward until the target ends, or until `deadline` (a
+    time.monotonic() value) passes; never returns.
+
+    The deadline is kept here as well as in pyjail because PID 1 cannot be
+    stopped from inside its namespace, while pyjail can: the target runs
+    as the same user and may send SIGSTOP to its whole process group.
+    """
     waited = set(forwarded) | {signal.SIGCHLD}
     while True:
         status = _reap_all(target)
         if status is not None:
             os._exit(status)
-        info = signal.sigwaitinfo(waited)
+        info = _next_signal(waited, deadline)
+        if info is None:
+            os._exit(timeout_status)  # the kernel kills the rest of the namespace
         if info.si_signo == signal.SIGCHLD:
             continue
         # A terminal's signals reach the target directly (same process
@@ -33,6 +41,21 @@ def run(target: int, forwarded: tuple, si_kernel: int) -> None:
                 os.kill(target, info.si_signo)
             except ProcessLookupError:
                 pass
+
+
+def _next_signal(waited: set, deadline: float | None):
+    """The next signal, or None once the deadline has passed."""
+    if deadline is None:
+        return signal.sigwaitinfo(waited)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        info = signal.sigtimedwait(waited, remaining)
+        # Interrupted past the deadline, Python 3.11 returns an unfilled
+        # siginfo: only the clock can be believed then.
+        if info is not None and time.monotonic() < deadline:
+            return info
 
 
 def _reap_all(target: int) -> int | None:
@@ -59,10 +82,11 @@ def parent_gone(lifeline: int) -> bool:
     return bool(poller.poll(0))
 
 
-def _drop_own_capabilities() -> None:
+def become_powerless() -> None:
     """PID 1 sits inside the sandbox, visible to the target: it keeps no
     power that the target could borrow through it (it only waits and kills
-    its own uid's processes)."""
+    its own uid's processes). Called once the target is forked, which
+    still needs the capabilities for its set-up."""
     from jail import _sys, caps
 
     caps.drop_capabilities(())

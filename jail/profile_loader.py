@@ -328,6 +328,19 @@ def _check_value(value, expected, source: str, path: str) -> None:
             check_schema(item, expected[0], source, f"{path}[{index}]")
     elif not _LEAF_CHECKS[expected](value):
         _wrong_type(source, path, f"a {expected}", value)
+    else:
+        _refuse_nul(value, source, path)
+
+
+def _refuse_nul(value, source: str, path: str) -> None:
+    """No string in a profile may hold a NUL: the kernel would see only the
+    part before it (a path to hide, a hostname, an environment value)."""
+    if isinstance(value, dict):
+        strings = [*value, *value.values()]
+    else:
+        strings = value if isinstance(value, list) else [value]
+    if any(isinstance(text, str) and "\0" in text for text in strings):
+        raise ProfileError(source, display_key(path), "contains a NUL character (\\u0000)", "remove it")
 
 
 _LEAF_CHECKS = {

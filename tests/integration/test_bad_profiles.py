@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 
 import pytest
 
-from conftest import run_pyjail
+from conftest import PYJAIL, run_pyjail
 
 BAD_PROFILES = {
     "unknown_syscall": (
@@ -283,3 +285,30 @@ def test_profile_chosen_by_program_name(tmp_path, probe):
     env = {"PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": str(tmp_path)}
     result = run_pyjail("--", probe, "unix", env=env)
     assert "socket_unix errno EPERM" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "section, line",
+    [
+        ("filesystem", 'hide = ["/etc/host\\u0000name"]'),
+        ("filesystem", 'read_only = ["/usr\\u0000"]'),
+        ("namespaces", 'hostname = "ab\\u0000cd"'),
+    ],
+)
+def test_a_nul_character_in_a_profile_string_is_refused(tmp_path, section, line):
+    profile = tmp_path / "nul.toml"
+    profile.write_text(f'include = ["default"]\n[{section}]\n{line}\n')
+    key = line.split(" = ")[0]
+    for command in (["--profile", str(profile), "--", "true"], ["profile", "check", str(profile)]):
+        result = run_pyjail(*command)
+        assert result.returncode != 0
+        assert f"pyjail: {profile}: [{section}].{key}: contains a NUL character" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_program_whose_name_is_not_utf8_runs(tmp_path):
+    program = os.path.join(os.fsencode(tmp_path), b"x\xffy")
+    shutil.copy("/bin/echo", program)
+    result = subprocess.run([os.fsencode(PYJAIL), b"--no-private-tmp", b"--", program, b"ran"], capture_output=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"ran\n"

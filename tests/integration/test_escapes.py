@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -123,3 +124,44 @@ def test_a_misspelt_path_on_the_command_line_is_refused(option, tmp_path):
         "(check the spelling)\n"
     )
     assert not marker.exists()
+
+
+def test_a_refused_bounding_set_drop_stops_the_launch():
+    """Something outside pyjail (a container's own filter, here one loaded
+    just for this run) answers every PR_CAPBSET_DROP with EINVAL: root's
+    target must not start with its capabilities."""
+    outer_policy = (
+        "import errno, os, sys\n"
+        "from jail.libseccomp import binding\n"
+        "seccomp = binding()\n"
+        "policy = seccomp.SyscallFilter(seccomp.ALLOW)\n"
+        "policy.add_rule(seccomp.ERRNO(errno.EINVAL), 'prctl', seccomp.Arg(0, seccomp.EQ, 24))\n"
+        "policy.load()\n"
+        "os.execv(sys.argv[1], sys.argv[1:])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", outer_policy, PYJAIL, "--", "grep", "CapEff", "/proc/self/status"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 125, result.stdout
+    assert "CapEff" not in result.stdout
+    # The target or PID 1, whichever reaches the drop first, reports it.
+    assert result.stderr.startswith("pyjail: default: capabilities"), result.stderr
+    assert result.stderr.endswith(": prctl: Invalid argument\n")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_forged_cache_name_does_not_lend_its_filter(tmp_path, probe, monkeypatch):
+    """Two requests whose cache files share a name (crc32 collides easily):
+    an entry answers only for the request it was made for."""
+    from jail import filter_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    run_pyjail("--profile", "default", "--", probe, "inet")
+    default_entry = filter_cache.entry_path(filter_cache.request_key("default", probe), "plain")
+    strict_entry = filter_cache.entry_path(filter_cache.request_key("strict", probe), "plain")
+    os.replace(default_entry, strict_entry)  # what a colliding name amounts to
+
+    result = run_pyjail("--profile", "strict", "--", probe, "inet")
+    assert "socket_inet errno EAFNOSUPPORT" in result.stdout

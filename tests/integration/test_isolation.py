@@ -401,6 +401,46 @@ def test_timeout_kills_the_whole_sandbox_with_124(namespaces):
     assert processes_running(main) == []
 
 
+def test_timeout_still_ends_with_124_when_pyjail_was_stopped_past_it():
+    """^Z, then fg after the deadline: the sandbox is killed as usual."""
+    main = unique_command("main")
+    process = subprocess.Popen(
+        [PYJAIL, "--timeout", "1", "--", *main], stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(0.3)
+    process.send_signal(signal.SIGSTOP)
+    time.sleep(1.5)
+    process.send_signal(signal.SIGCONT)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 124, stderr
+    assert "Traceback" not in stderr
+    assert processes_running(main) == []
+
+
+def test_a_target_that_stops_pyjail_still_dies_at_the_timeout():
+    """The target stops its whole process group, pyjail included, after
+    starting a detached child: PID 1, which nothing inside can stop, ends
+    the sandbox at the deadline anyway."""
+    detached = unique_command("detached")
+    script = f"(setsid {' '.join(detached)} &); sleep 0.3; kill -STOP 0"
+    # A session of its own, so that the test runner is not in that group.
+    process = subprocess.Popen(
+        [PYJAIL, "--timeout", "1", "--", "sh", "-c", script],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(0.8)
+        assert processes_running(detached) != []
+        time.sleep(1.5)
+        assert processes_running(detached) == []
+    finally:
+        process.send_signal(signal.SIGCONT)
+        _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 124, stderr
+
+
 def test_orphaned_grandchild_is_reaped():
     # The subshell exits at once; its sleep becomes PID 1's child, then exits.
     script = "(sleep 0.2 &); sleep 1; ps -e -o stat=,comm="
