@@ -72,12 +72,22 @@ def _drop_bounding_set_except(kept: set) -> None:
             _sys.prctl(_sys.PR_CAPBSET_DROP, number)
 
 
+_LAST_CAPABILITY: list = []
+
+
 def last_capability() -> int:
-    try:
-        with open("/proc/sys/kernel/cap_last_cap") as handle:
-            return int(handle.read())
-    except OSError:
-        return len(CAPABILITIES) - 1
+    """The kernel's highest capability number, read once per process.
+
+    pyjail reads it before the fork: the view built in the child may hide
+    /proc/sys, and PID 1 shares the child's mount namespace.
+    """
+    if not _LAST_CAPABILITY:
+        try:
+            with open("/proc/sys/kernel/cap_last_cap") as handle:
+                _LAST_CAPABILITY.append(int(handle.read()))
+        except (OSError, ValueError):
+            _LAST_CAPABILITY.append(len(CAPABILITIES) - 1)
+    return _LAST_CAPABILITY[0]
 
 
 def clear_own_capabilities() -> None:

@@ -120,7 +120,8 @@ def _read(path: Path, state: _State, chain: tuple[str, ...]) -> None:
 def _directives(path: Path) -> tuple[str, ...]:
     """The directive lines of one file (the shared .inc files are read often)."""
     try:
-        lines = path.read_text(errors="replace").splitlines()
+        # surrogateescape keeps undecodable bytes recognisable (see _directive).
+        lines = path.read_text(errors="surrogateescape").splitlines()
     except OSError as error:
         raise ProfileError(str(path), "", f"cannot read: {error.strerror}") from None
     return tuple(
@@ -129,6 +130,13 @@ def _directives(path: Path) -> tuple[str, ...]:
 
 
 def _directive(line: str, path: Path, state: _State, chain) -> None:
+    if "\0" in line or any("\udc80" <= char <= "\udcff" for char in line):
+        # A path with bytes that are not UTF-8, or a NUL, cannot be written in
+        # a TOML profile; a look-alike would hide or keep another file.
+        shown = line.encode(errors="surrogateescape").decode(errors="backslashreplace")
+        shown = shown.replace("\0", "\\0")
+        state.unmapped.append(f"{shown}   (not UTF-8 text, or a NUL: a profile cannot name it)")
+        return
     if state.ignored and any(
         line == i or line.startswith(i + " ") for i in state.ignored
     ):

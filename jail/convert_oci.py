@@ -152,6 +152,8 @@ def read_file(path: Path) -> dict:
         data = json.loads(content)
     except (ValueError, UnicodeDecodeError) as error:
         raise ProfileError(str(path), "", f"not valid JSON: {error}") from None
+    except RecursionError:
+        raise ProfileError(str(path), "", "not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise ProfileError(
             str(path), "", "expected a JSON object with defaultAction and syscalls"

@@ -93,6 +93,8 @@ def _filesystem_lines(plan) -> list[str]:
         ("read-write", view.read_write),
         ("hidden", view.hide),
         ("kept in home", view.home_keep),
+        ("pyjail's own files, read-only", view.protect_read_only),
+        ("pyjail's own files, hidden", view.protect_hide),
         ("pinned against renaming", view.pins if plan.namespaces.mount else ()),
     ):
         if paths:

@@ -51,7 +51,9 @@ def request_key(profile_option: str | None, program: str) -> str:
             asked = "name:" + profile_option
     else:
         asked = "program:" + os.path.basename(program)
-    return f"{asked}|{locations.user_profile_dir()}|{locations.bundled_profile_dir()}"
+    # HOME too: an include of "~/x.toml" names another file under another HOME.
+    home = os.path.expanduser("~")
+    return f"{asked}|{locations.user_profile_dir()}|{locations.bundled_profile_dir()}|{home}"
 
 
 def entry_path(request: str, variant: str) -> str:
@@ -160,8 +162,13 @@ def _decode(blob: bytes) -> dict | None:
 
 
 def _still_same(path: str, content: bytes | None) -> bool:
+    """The same bytes, in a file the loader would still trust (a profile
+    made writable by others since is refused by a fresh load, so here too)."""
     try:
         with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not locations.trusted_profile_owner(info) or locations.writable_by_others(info):
+                return False
             return handle.read() == content
     except FileNotFoundError:
         return content is None

@@ -133,17 +133,18 @@ def _protect_pyjail_itself(spec: dict) -> tuple[dict, str]:
         sys.prefix,
         *spec.get("profile_files", []),
     ]
-    home = os.path.realpath(os.path.expanduser("~")) if fs["private_home"] else None
+    # Paths inside a private home are protected too: home_keep may bring
+    # them back. The mounts skip what the finished view does not show.
     read_only = _outermost(
         os.path.realpath(path)
         for path in candidates
-        if os.path.exists(path) and os.access(path, os.W_OK) and not _inside(path, home)
+        if os.path.exists(path) and os.access(path, os.W_OK)
     )
-    hide = [os.path.realpath(cache)] if _own_directory(cache) and not _inside(cache, home) else []
+    hide = [os.path.realpath(cache)] if _own_directory(cache) else []
     protected = dict(fs)
-    protected["read_only"] = list(fs["read_only"]) + read_only
-    protected["hide"] = list(fs["hide"]) + hide
-    protected["pins"] = _pins(read_only + hide, fs, home)
+    protected["protect_read_only"] = read_only
+    protected["protect_hide"] = hide
+    protected["pins"] = _pins(read_only + hide, fs)
     return protected, ""
 
 
@@ -157,7 +158,7 @@ def _outermost(paths) -> list[str]:
     return kept
 
 
-def _pins(protected: list[str], fs: dict, home: str | None) -> list[str]:
+def _pins(protected: list[str], fs: dict) -> list[str]:
     """Directories on the way to a protected path that the program could
     rename, with the protected path inside, and replace by its own (moving
     ~/.config aside, then making a new ~/.config/pyjail): each is bound onto
@@ -175,7 +176,6 @@ def _pins(protected: list[str], fs: dict, home: str | None) -> list[str]:
             if (
                 directory not in pins
                 and directory not in protected
-                and not _within(directory, home)
                 and os.access(parent, os.W_OK)
                 and not any(_within(directory, r) for r in restricted)
             ):
@@ -281,7 +281,7 @@ def steps(isolation: Isolation) -> list:
         result.append(
             (
                 "landlock",
-                lambda: landlock.restrict(view.read_only, view.read_write, view.hide),
+                lambda: landlock.restrict(view),
             )
         )
     return result

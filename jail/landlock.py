@@ -55,8 +55,11 @@ def unexpressed(abi: int) -> list[str]:
     return [text for needed, text in MISSING_BY_ABI if abi < needed]
 
 
-def policy_points(read_only, read_write, hide) -> dict[str, str]:
+def policy_points(view) -> dict[str, str]:
     """Path -> "rw", "ro" or "hidden"; / is read-write unless the profile says.
+
+    pyjail's own files come last: a read_write path above them must not
+    make them writable again.
 
     A path this user cannot write needs no read-only rule, and one it cannot
     use at all needs no hiding: the kernel refuses those already. Leaving
@@ -64,9 +67,11 @@ def policy_points(read_only, read_write, hide) -> dict[str, str]:
     list (a 0711 home) would cost every other entry of that directory.
     """
     points = {"/": "rw"}
-    points.update({path: "ro" for path in read_only if os.access(path, os.W_OK)})
-    points.update({path: "rw" for path in read_write})
-    points.update({path: "hidden" for path in hide if _usable(path)})
+    points.update({path: "ro" for path in view.read_only if os.access(path, os.W_OK)})
+    points.update({path: "rw" for path in view.read_write})
+    points.update({path: "hidden" for path in view.hide if _usable(path)})
+    points.update({path: "ro" for path in view.protect_read_only if os.access(path, os.W_OK)})
+    points.update({path: "hidden" for path in view.protect_hide if _usable(path)})
     return points
 
 
@@ -74,7 +79,7 @@ def _usable(path: str) -> bool:
     return any(os.access(path, mode) for mode in (os.R_OK, os.W_OK, os.X_OK))
 
 
-def restrict(read_only, read_write, hide) -> int:
+def restrict(view) -> int:
     """Apply the rule set to the calling process; returns the ABI used.
 
     Runs in the child after the mounts (Landlock forbids mount changes
@@ -84,7 +89,7 @@ def restrict(read_only, read_write, hide) -> int:
     if abi == 0:
         raise OSError(95, "Landlock is not available in this kernel")  # EOPNOTSUPP
     handled = handled_rights(abi)
-    points = policy_points(read_only, read_write, hide)
+    points = policy_points(view)
     rights = {"rw": handled, "ro": READ & handled, "hidden": 0}
 
     ruleset = _sys.landlock_create_ruleset(handled)

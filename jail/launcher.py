@@ -244,6 +244,8 @@ def _report_failure(fd: int, step: str, error: BaseException) -> None:
         _report(fd, error.step, 0, f"{error.cause} ({error.hint})")
     elif isinstance(error, OSError):
         detail = str(error.filename) if error.filename else ""
+        if not detail and error.errno and error.strerror != os.strerror(error.errno):
+            detail = error.strerror  # pyjail's own words, e.g. why caps cannot drop
         _report(fd, step, error.errno or 0, detail if error.errno else str(error))
     else:  # a bug in pyjail: say what it was
         _report(fd, step, 0, f"{type(error).__name__}: {error}")

@@ -27,6 +27,15 @@ def cache_dir() -> str:
     return os.path.join(cache, "pyjail")
 
 
+def trusted_profile_owner(info: os.stat_result) -> bool:
+    """Whether a profile file's owner is the user running pyjail or root."""
+    return info.st_uid in (os.geteuid(), 0)
+
+
+def writable_by_others(info: os.stat_result) -> bool:
+    return bool(info.st_mode & 0o022)
+
+
 def package_dir() -> str:
     return os.path.dirname(os.path.realpath(__file__))
 

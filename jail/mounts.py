@@ -48,6 +48,8 @@ class ViewPlan:
         hide,
         missing=(),
         pins=(),
+        protect_read_only=(),
+        protect_hide=(),
     ):
         self.private_tmp, self.private_dev, self.home = private_tmp, private_dev, home
         self.home_keep, self.read_only = home_keep, read_only
@@ -55,11 +57,18 @@ class ViewPlan:
         # Directories bound onto themselves, unchanged, so that the program
         # cannot rename them (see isolation._pins).
         self.pins = tuple(pins)
+        # pyjail's own files (see isolation._protect_pyjail_itself), applied
+        # after every profile path so that none can uncover them.
+        self.protect_read_only = tuple(protect_read_only)
+        self.protect_hide = tuple(protect_hide)
         self.fresh_proc = False
 
     @property
     def has_paths(self) -> bool:
-        return bool(self.read_only or self.read_write or self.hide)
+        return bool(
+            self.read_only or self.read_write or self.hide
+            or self.protect_read_only or self.protect_hide
+        )
 
     @property
     def private_dirs(self) -> bool:
@@ -94,6 +103,8 @@ def plan_view(fs: dict, source: str) -> ViewPlan:
         hide=paths("hide"),
         missing=missing,
         pins=fs.get("pins", ()),
+        protect_read_only=fs.get("protect_read_only", ()),
+        protect_hide=fs.get("protect_hide", ()),
     )
 
 
@@ -148,6 +159,12 @@ def apply_view(plan: ViewPlan) -> None:
         _attach(tree, path)
     if plan.hide:
         _hide_all(plan.hide)
+    # Last: a read_write or home_keep path above pyjail's own files must
+    # not make them writable or visible again.
+    for path in plan.protect_read_only:
+        _bind_read_only_if_shown(path)
+    if plan.protect_hide:
+        _hide_all(plan.protect_hide)
     # Limitation: /sys stays the host's, so a new network namespace still
     # lists the host's interfaces under /sys/class/net.
     if plan.fresh_proc:
@@ -228,6 +245,13 @@ def _bind_read_only(path: str) -> None:
         tree, "", _sys.AT_EMPTY_PATH | _sys.AT_RECURSIVE, _sys.MOUNT_ATTR_RDONLY
     )
     _attach(tree, path)
+
+
+def _bind_read_only_if_shown(path: str) -> None:
+    try:
+        _bind_read_only(path)
+    except FileNotFoundError:
+        pass  # under a private directory the view does not show
 
 
 def _private_home(home: str, kept: list[tuple[str, int]]) -> None:

@@ -10,6 +10,7 @@ user namespace, the error names the setting that refuses it.
 
 from __future__ import annotations
 
+import errno
 import os
 
 from jail import _sys
@@ -144,6 +145,15 @@ def map_own_ids(plan: NamespacePlan, profile_name: str) -> None:
         _write("/proc/self/setgroups", "deny\n")
         _write("/proc/self/gid_map", f"{inside_gid} {plan.gid} 1\n")
     except OSError as error:
+        if plan.uid == 0 and error.errno == errno.EPERM:
+            # The kernel lets only a holder of CAP_SETFCAP map root's id.
+            raise UnsupportedError(
+                profile_name,
+                "user namespace",
+                "root without CAP_SYS_ADMIN and CAP_SETFCAP can neither create the "
+                "namespaces directly nor map uid 0 into a user namespace",
+                "run pyjail as root with its capabilities, or as an ordinary user",
+            ) from None
         raise userns_error(profile_name, error.errno) from None
 
 

@@ -44,7 +44,14 @@ class recording_probes:
 
 def note_read(path, content: bytes) -> None:
     if _probes is not None:
-        _probes[os.path.abspath(path)] = content
+        _probes[_absolute(path)] = content
+
+
+def _absolute(path) -> str:
+    """The path made absolute as the kernel would resolve it: without
+    os.path.abspath's folding of "..", which ignores symlinks."""
+    text = os.fspath(path)
+    return text if os.path.isabs(text) else os.path.join(os.getcwd(), text)
 
 
 def is_file(path: Path) -> bool:
@@ -57,7 +64,7 @@ def is_file(path: Path) -> bool:
     except OSError:
         found = False
     if not found and _probes is not None:
-        _probes.setdefault(os.path.abspath(path), None)
+        _probes.setdefault(_absolute(path), None)
     return found
 
 

@@ -31,7 +31,7 @@ def run(target: int, forwarded: tuple, si_kernel: int, deadline: float | None, t
             os._exit(status)
         info = _next_signal(waited, deadline)
         if info is None:
-            os._exit(timeout_status)  # the kernel kills the rest of the namespace
+            _end_at_deadline(timeout_status)
         if info.si_signo == signal.SIGCHLD:
             continue
         # A terminal's signals reach the target directly (same process
@@ -41,6 +41,21 @@ def run(target: int, forwarded: tuple, si_kernel: int, deadline: float | None, t
                 os.kill(target, info.si_signo)
             except ProcessLookupError:
                 pass
+
+
+def _end_at_deadline(status: int) -> None:
+    """Kill everything else in the namespace, wake pyjail, exit `status`.
+
+    The target may have stopped its process group, pyjail included: without
+    SIGCONT, pyjail would never see the end, and a caller without job
+    control would wait for ever.
+    """
+    for pid, number in ((-1, signal.SIGKILL), (0, signal.SIGCONT)):
+        try:
+            os.kill(pid, number)  # -1: all of the namespace; 0: our group
+        except OSError:
+            pass
+    os._exit(status)
 
 
 def _next_signal(waited: set, deadline: float | None):

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from jail import paths
+from jail import locations, paths
 from jail.errors import ProfileError
 from jail.profile import suggest
 
@@ -187,7 +187,9 @@ def _merge_file(raw: RawProfile, path: Path, chain: tuple[str, ...]) -> None:
 
 def _resolve_include(name: str, including: Path, key: str) -> Path:
     if "/" in name:
-        candidate = (including.parent / os.path.expanduser(name)).resolve()
+        # Not resolved: the filter cache must check the path as written, so
+        # that a symlink pointed elsewhere later is noticed.
+        candidate = including.parent / os.path.expanduser(name)
         if not paths.is_file(candidate):
             raise ProfileError(str(including), key, f"included file {name!r} not found")
         return candidate
@@ -231,12 +233,12 @@ def _refuse_untrusted(path: Path) -> None:
     """Read a profile only if its user controls it, as ssh does its config:
     owned by the user running pyjail (or root) and writable by no one else."""
     info = os.stat(path)
-    if info.st_uid not in (os.geteuid(), 0):
+    if not locations.trusted_profile_owner(info):
         raise ProfileError(
             str(path), "", f"is owned by uid {info.st_uid}, not by you or root: refusing it",
             "pyjail reads only profiles their user controls",
         )
-    if info.st_mode & 0o022:
+    if locations.writable_by_others(info):
         raise ProfileError(
             str(path), "", "is writable by group or others: refusing it", f"chmod go-w {path}"
         )
@@ -267,6 +269,8 @@ def read_toml(path: Path) -> dict:
         raise ProfileError(str(path), "", f"not valid TOML: {error}") from None
     except ValueError:  # Python reads at most 4300 digits of an integer
         raise ProfileError(str(path), "", "an integer has too many digits") from None
+    except RecursionError:
+        raise ProfileError(str(path), "", "arrays or tables nested too deeply") from None
     except OSError as error:
         raise ProfileError(str(path), "", f"cannot read: {error.strerror}") from None
 

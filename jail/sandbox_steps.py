@@ -46,6 +46,7 @@ def child_steps(spec: dict, keep_fds=()) -> list:
     /proc) but before no_new_privs: raising a hard limit needs the
     CAP_SYS_RESOURCE the process still holds until execve.
     """
+    caps.last_capability()  # now, before the fork: see its docstring
     steps = [("capabilities", lambda: caps.drop_capabilities(tuple(spec["capabilities_keep"])))]
     if spec["limits"]:
         from jail import limits  # the resource module: only when a limit is set

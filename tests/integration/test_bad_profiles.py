@@ -312,3 +312,19 @@ def test_a_program_whose_name_is_not_utf8_runs(tmp_path):
     result = subprocess.run([os.fsencode(PYJAIL), b"--no-private-tmp", b"--", program, b"ran"], capture_output=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"ran\n"
+
+
+@pytest.mark.parametrize(
+    "name, text, problem",
+    [
+        ("deep.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n", "arrays or tables nested too deeply"),
+        ("deep.json", "[" * 100000 + "]" * 100000, "not valid JSON: nested too deeply"),
+    ],
+)
+def test_a_profile_nested_too_deeply_is_refused(tmp_path, name, text, problem):
+    profile = tmp_path / name
+    profile.write_text(text)
+    for command in (["--profile", str(profile), "--", "true"], ["profile", "check", str(profile)]):
+        result = run_pyjail(*command)
+        assert result.returncode != 0
+        assert result.stderr == f"pyjail: {profile}: {problem}\n"

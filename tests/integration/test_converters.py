@@ -661,3 +661,19 @@ def test_an_include_of_a_file_that_is_no_firejail_profile_is_listed_once_not_inl
     # What the profile does say still works.
     run = run_pyjail("--quiet", "--profile", str(output), "--", "sh", "-c", "ls -A /tmp | wc -l")
     assert run.returncode == 0 and run.stdout.strip() == "0", run.stdout + run.stderr
+
+
+def test_a_firejail_path_a_profile_cannot_name_is_left_out_not_altered(tmp_path):
+    """Bytes that are not UTF-8, or a NUL, must not become a look-alike path
+    that hides (or keeps) another file than the one Firejail meant."""
+    source = tmp_path / "odd.profile"
+    source.write_bytes(b"blacklist /tmp/\xff\xfe\nblacklist /tmp/a\x00b\nhostname h\x00x\nblacklist /tmp/ok\n")
+    output = tmp_path / "odd.toml"
+    result = run_pyjail("profile", "import", str(source), "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    text = output.read_text()
+    assert "#   blacklist /tmp/\\xff\\xfe   (not UTF-8 text, or a NUL" in text
+    assert "#   hostname h\\0x   (not UTF-8 text, or a NUL" in text
+    assert 'hide = ["/tmp/ok"]' in text
+    assert "\ufffd" not in text and "\\u0000" not in text
+    assert run_pyjail("profile", "check", str(output)).returncode == 0

@@ -165,3 +165,31 @@ def test_a_forged_cache_name_does_not_lend_its_filter(tmp_path, probe, monkeypat
 
     result = run_pyjail("--profile", "strict", "--", probe, "inet")
     assert "socket_inet errno EAFNOSUPPORT" in result.stdout
+
+
+def test_hiding_the_kernels_capability_count_keeps_no_capability():
+    result = run_pyjail(
+        "--hide", "/proc/sys/kernel/cap_last_cap", "--", "grep", "^Cap[BPE]", "/proc/self/status"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["CapPrm:", "0" * 16, "CapEff:", "0" * 16, "CapBnd:", "0" * 16]
+
+
+def test_a_bounding_set_pyjail_cannot_drop_says_why():
+    result = subprocess.run(
+        ["setpriv", "--bounding-set=-setpcap", "--", PYJAIL, "--", "true"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 125
+    assert "cannot drop the bounding set without CAP_SETPCAP: Operation not permitted" in result.stderr
+
+
+def test_root_without_capabilities_is_told_why_namespaces_fail():
+    result = subprocess.run(
+        ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--", PYJAIL, "--", "true"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 125
+    assert result.stderr.startswith("pyjail: default: user namespace: root without CAP_SYS_ADMIN")

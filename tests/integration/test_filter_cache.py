@@ -75,6 +75,47 @@ def test_another_profile_directory_is_another_entry(cache_env, tmp_path, probe, 
     assert "socket_unix errno EPERM" in second.stdout
 
 
+def test_an_included_symlink_pointed_elsewhere_is_noticed(cache_env, tmp_path, probe):
+    (tmp_path / "loose.toml").write_text('include = ["default"]\n')
+    (tmp_path / "tight.toml").write_text('include = ["default"]\n[seccomp]\ndeny = ["socket"]\n')
+    common = tmp_path / "common.toml"
+    common.symlink_to("loose.toml")
+    app = tmp_path / "app.toml"
+    app.write_text('include = ["./common.toml"]\n')
+    before = run_pyjail("--profile", str(app), "--", probe, "unix", env=cache_env)
+    assert "socket_unix ok" in before.stdout
+
+    common.unlink()
+    common.symlink_to("tight.toml")
+    after = run_pyjail("--profile", str(app), "--", probe, "unix", env=cache_env)
+    assert "socket_unix errno EPERM" in after.stdout
+
+
+def test_an_include_under_another_home_is_another_entry(cache_env, tmp_path, probe):
+    """`include = ["~/x.toml"]` with XDG_CONFIG_HOME fixed (sudo -E keeps it)."""
+    for home, extra in (("plain", ""), ("denying", '[seccomp]\ndeny = ["socket"]\n')):
+        (tmp_path / home).mkdir()
+        (tmp_path / home / "inc.toml").write_text('include = ["default"]\n' + extra)
+    app = tmp_path / "app.toml"
+    app.write_text('include = ["~/inc.toml"]\n')
+    env = dict(cache_env, XDG_CONFIG_HOME=str(tmp_path / "config"))
+    first = run_pyjail("--profile", str(app), "--", probe, "unix", env=dict(env, HOME=str(tmp_path / "plain")))
+    second = run_pyjail("--profile", str(app), "--", probe, "unix", env=dict(env, HOME=str(tmp_path / "denying")))
+    assert "socket_unix ok" in first.stdout
+    assert "socket_unix errno EPERM" in second.stdout
+
+
+def test_a_cached_profile_made_writable_by_others_is_refused_as_a_fresh_one(cache_env, tmp_path):
+    profile = tmp_path / "app.toml"
+    profile.write_text('include = ["default"]\n')
+    assert run_pyjail("--profile", str(profile), "--", "true", env=cache_env).returncode == 0
+
+    profile.chmod(0o666)
+    result = run_pyjail("--profile", str(profile), "--", "true", env=cache_env)
+    assert result.returncode == 125
+    assert "is writable by group or others: refusing it" in result.stderr
+
+
 def test_a_corrupt_entry_is_rebuilt(cache_env, probe):
     run_pyjail("--profile", "strict", "--", "true", env=cache_env)
     (entry,) = _entries(cache_env)

@@ -420,7 +420,7 @@ def test_timeout_still_ends_with_124_when_pyjail_was_stopped_past_it():
 def test_a_target_that_stops_pyjail_still_dies_at_the_timeout():
     """The target stops its whole process group, pyjail included, after
     starting a detached child: PID 1, which nothing inside can stop, ends
-    the sandbox at the deadline anyway."""
+    the sandbox at the deadline anyway, and wakes pyjail to say so."""
     detached = unique_command("detached")
     script = f"(setsid {' '.join(detached)} &); sleep 0.3; kill -STOP 0"
     # A session of its own, so that the test runner is not in that group.
@@ -433,12 +433,13 @@ def test_a_target_that_stops_pyjail_still_dies_at_the_timeout():
     try:
         time.sleep(0.8)
         assert processes_running(detached) != []
-        time.sleep(1.5)
-        assert processes_running(detached) == []
+        _, stderr = process.communicate(timeout=5)
     finally:
-        process.send_signal(signal.SIGCONT)
-        _, stderr = process.communicate(timeout=10)
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)
+            process.kill()
     assert process.returncode == 124, stderr
+    assert processes_running(detached) == []
 
 
 def test_orphaned_grandchild_is_reaped():

@@ -111,3 +111,47 @@ def test_root_does_not_trust_another_users_cache_or_profiles(world_tmp):
         f"pyjail: {local}: is owned by uid {UNPRIVILEGED_UID}, not by you or root: refusing it "
         "(pyjail reads only profiles their user controls)\n"
     )
+
+
+EXPOSING_PROFILES = {
+    # The directory holding the cache and the config made writable.
+    "read-write-parent": '[filesystem]\nread_write = ["{parent}"]\n',
+    # A private home that keeps all of the real one.
+    "home-kept": '[filesystem]\nprivate_home = true\nhome_keep = ["~"]\n',
+    # No mount namespace: Landlock alone, with the parent writable.
+    "landlock-read-write-parent": (
+        '[namespaces]\nenabled = false\n[filesystem]\nlandlock = "required"\nprivate_tmp = false\n'
+        'private_dev = false\nread_write = ["{parent}"]\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("exposing", sorted(EXPOSING_PROFILES))
+@pytest.mark.parametrize("user", USERS)
+def test_a_profile_path_above_pyjails_own_does_not_uncover_them(user_dirs, user, exposing, probe):
+    """read_write or home_keep over the directory that holds pyjail's cache
+    and config: they stay hidden and read-only, and cannot be moved aside."""
+    env, cache, config = user_dirs
+    profile = cache.parent / "exposing.toml"
+    profile.write_text(
+        'include = ["default"]\n' + EXPOSING_PROFILES[exposing].format(parent=cache.parent)
+    )
+    _chown(cache.parent, user)
+    run_pyjail("--profile", "strict", "--", "true", env=env, user=user)  # caches strict
+
+    attack = (
+        f"for f in {cache}/pyjail/profiles/*; do echo broken > $f && echo planted-cache; done; "
+        f"mkdir -p {config}/pyjail/profiles && "
+        f"printf '[seccomp]\\nallow = [\"socket\"]\\n' > {config}/pyjail/profiles/strict.local.toml "
+        "&& echo planted-profile; "
+        f"ls {cache}/pyjail >/dev/null 2>&1 && echo cache-visible; "
+        f"mv {config} {config}.moved && echo moved-config; true"
+    )
+    result = run_pyjail("--profile", str(profile), "--", "sh", "-c", attack, env=env, user=user)
+    assert result.returncode == 0, result.stderr
+    assert "planted" not in result.stdout
+    assert "cache-visible" not in result.stdout
+    assert "moved" not in result.stdout
+
+    again = run_pyjail("--profile", "strict", "--", probe, "inet", env=env, user=user)
+    assert "socket_inet errno EAFNOSUPPORT" in again.stdout
