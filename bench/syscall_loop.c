@@ -3,6 +3,9 @@
  *   N rounds of getppid + 1-byte write + 1-byte read on a pipe.
  *   self-filter: first load a one-instruction "allow everything" seccomp
  *   filter, the least any filter can cost: the kernel's own floor.
+ * Prints the CPU time the loop took, in nanoseconds: unlike wall time it
+ * leaves out the start of whatever launched the loop, and the time a
+ * virtual machine's CPU was taken away (steal).
  */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static int load_allow_everything(void)
@@ -37,6 +41,8 @@ int main(int argc, char **argv)
         perror("pipe");
         return 1;
     }
+    struct timespec started, ended;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &started);
     for (long i = 0; i < rounds; i++) {
         syscall(SYS_getppid);
         if (write(fds[1], &byte, 1) != 1 || read(fds[0], &byte, 1) != 1) {
@@ -44,5 +50,8 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ended);
+    printf("%lld\n", (long long)(ended.tv_sec - started.tv_sec) * 1000000000LL
+                         + (ended.tv_nsec - started.tv_nsec));
     return 0;
 }
