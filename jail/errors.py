@@ -19,7 +19,12 @@ class JailError(Exception):
     exit_code = EXIT_PYJAIL_FAILED
 
     def user_line(self) -> str:
-        return f"pyjail: {self}"
+        """One line for the terminal: a control character in a name (an
+        escape sequence in a file name) is shown, not obeyed."""
+        text = f"pyjail: {self}"
+        if text.isprintable():
+            return text
+        return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 class UsageError(JailError):

@@ -76,6 +76,7 @@ def plan(spec: dict, profile_name: str, program: str = "") -> Isolation:
     fs, protection_note = _protect_pyjail_itself(spec)
     view = mounts.plan_view(fs, spec["source"])
     _check_program_visible(view, program, profile_name)
+    _check_home_outside_private_tmp(view, profile_name)
     ns = namespaces.plan_namespaces(
         spec["namespaces"], view.private_dirs or view.has_paths
     )
@@ -223,13 +224,28 @@ def _check_program_visible(view, program: str, profile_name: str) -> None:
     covered += [(path, "hide") for path in view.hide]
     for directory, key in covered:
         if real.startswith(directory.rstrip("/") + "/"):
+            # `pyjail build` has no --no-private-tmp: name the key as well.
+            hint = "move it" if key == "hide" else (
+                f"move it, or turn it off: --no-{key.replace('_', '-')}, or "
+                f"{key} = false in a profile, which pyjail build takes with --base"
+            )
             raise UnsupportedError(
                 profile_name,
                 f"[filesystem].{key}",
                 f"{program} is under {directory}, which the sandbox does not show",
-                f"move it, or run with --no-{key.replace('_', '-')}"
-                if key != "hide"
-                else "move it",
+                hint,
+            )
+
+
+def _check_home_outside_private_tmp(view, profile_name: str) -> None:
+    """A private home inside a private /tmp would have nothing to be mounted on."""
+    for directory in mounts.PRIVATE_TMP_DIRS if view.private_tmp and view.home else ():
+        if _within(view.home, directory):
+            raise UnsupportedError(
+                profile_name,
+                "[filesystem].private_home",
+                f"the home {view.home} is under {directory}, which private_tmp empties",
+                "turn one of them off: --no-private-tmp or --no-private-home",
             )
 
 

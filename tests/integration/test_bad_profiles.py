@@ -328,3 +328,24 @@ def test_a_profile_nested_too_deeply_is_refused(tmp_path, name, text, problem):
         result = run_pyjail(*command)
         assert result.returncode != 0
         assert result.stderr == f"pyjail: {profile}: {problem}\n"
+
+
+def test_an_error_line_shows_control_characters_instead_of_obeying_them(tmp_path):
+    result = run_pyjail("--", str(tmp_path / "a\x1b[31mred"))
+    assert result.returncode == 127
+    assert "\x1b" not in result.stderr
+    assert "a\\x1b[31mred" in result.stderr
+
+
+def test_a_private_home_inside_a_private_tmp_is_refused_clearly():
+    home = "/tmp/pyjail-test-home-%d" % os.getpid()
+    os.makedirs(home, exist_ok=True)
+    try:
+        result = run_pyjail("--private-home", "--", "true", env=dict(os.environ, HOME=home))
+    finally:
+        shutil.rmtree(home)
+    assert result.returncode == 125
+    assert result.stderr == (
+        f"pyjail: default: [filesystem].private_home: the home {home} is under /tmp, "
+        "which private_tmp empties (turn one of them off: --no-private-tmp or --no-private-home)\n"
+    )
