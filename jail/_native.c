@@ -23,7 +23,12 @@
  *     children of the caller. Python's own before/after-fork work runs as
  *     for os.fork. Refused unless the process never started a thread: a
  *     raw clone skips glibc's fork handlers, which matter only when another
- *     thread could hold a lock at the moment of the clone.
+ *     thread could hold a lock at the moment of the clone. Also skipped: the
+ *     child keeps the parent's thread id in glibc's thread block (the raw
+ *     clone cannot set it) and registers no robust-mutex list, and
+ *     pthread_atfork handlers do not run. pyjail's child only calls
+ *     os.fork (glibc's fork sets both for the grandchild), waits, and exits
+ *     or execs, none of which reads them.
  *
  *   NUMBERS  {name: number} for this build's architecture, from the kernel
  *            headers the module was compiled against.
@@ -33,6 +38,7 @@
 #include <Python.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/single_threaded.h>
 #include <sys/syscall.h>
@@ -64,8 +70,25 @@ static int convert_argument(PyObject *value, Arguments *arguments, Py_ssize_t i)
         return 0;
     }
     if (PyLong_Check(value)) {
-        arguments->values[i] = PyLong_AsUnsignedLongMask(value);
-        return PyErr_Occurred() ? -1 : 0;
+        /* -2**63 .. 2**64-1: a negative number (AT_FDCWD) as the kernel's
+         * two's complement; anything wider is refused, not cut. */
+        int overflow = 0;
+        long long number = PyLong_AsLongLongAndOverflow(value, &overflow);
+        if (overflow > 0) {
+            unsigned long long large = PyLong_AsUnsignedLongLong(value);
+            if (large == (unsigned long long)-1 && PyErr_Occurred())
+                return -1;
+            arguments->values[i] = (unsigned long)large;
+            return 0;
+        }
+        if (overflow < 0) {
+            PyErr_Format(PyExc_OverflowError, "system call argument %zd: below -2**63", i + 1);
+            return -1;
+        }
+        if (number == -1 && PyErr_Occurred())
+            return -1;
+        arguments->values[i] = (unsigned long)number;
+        return 0;
     }
     if (PyUnicode_Check(value)) {
         arguments->encoded[i] = PyUnicode_EncodeFSDefault(value);
@@ -73,14 +96,15 @@ static int convert_argument(PyObject *value, Arguments *arguments, Py_ssize_t i)
             return -1;
         if (strlen(PyBytes_AS_STRING(arguments->encoded[i]))
             != (size_t)PyBytes_GET_SIZE(arguments->encoded[i])) {
-            PyErr_SetString(PyExc_ValueError, "embedded null character in path");
+            PyErr_Format(PyExc_ValueError, "system call argument %zd: embedded null character", i + 1);
             return -1;
         }
         arguments->values[i] = (unsigned long)PyBytes_AS_STRING(arguments->encoded[i]);
         return 0;
     }
     if (PyBytes_Check(value)) {
-        /* bytes objects always end in a NUL the size does not count. */
+        /* A structure, passed whole (it may hold zero bytes); bytes objects
+         * also end in a NUL the size does not count. Strings go as str. */
         arguments->values[i] = (unsigned long)PyBytes_AS_STRING(value);
         return 0;
     }
@@ -120,7 +144,7 @@ static PyObject *native_syscall(PyObject *self, PyObject *const *args, Py_ssize_
     long result;
     int saved_errno;
     unsigned long *v = arguments.values;
-    /* The GIL is released: a call may block (a notification read, a wait). */
+    /* The GIL is released, as for any system call that might wait. */
     Py_BEGIN_ALLOW_THREADS
     errno = 0;
     result = syscall(number, v[0], v[1], v[2], v[3], v[4], v[5]);
@@ -152,8 +176,12 @@ static PyObject *native_fork_into(PyObject *self, PyObject *flags_object)
     unsigned long flags = PyLong_AsUnsignedLong(flags_object);
     if (flags == (unsigned long)-1 && PyErr_Occurred())
         return NULL;
-    if (flags & 0xff) {
-        PyErr_SetString(PyExc_ValueError, "fork_into: the low byte is the exit signal, always SIGCHLD");
+    const unsigned long namespaces = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS
+        | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+    if (flags & ~namespaces) {
+        /* CLONE_VM, CLONE_THREAD, CLONE_SETTLS ... need a stack or pointers
+         * this fork-like call does not give. */
+        PyErr_SetString(PyExc_ValueError, "fork_into: only CLONE_NEW* flags");
         return NULL;
     }
     if (!__libc_single_threaded) {

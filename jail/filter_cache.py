@@ -136,7 +136,9 @@ def lookup(request: str, variant: str) -> dict | None:
         entry = _decode(blob)
     except (OSError, ValueError, EOFError, TypeError, KeyError):
         return None
-    if entry is None or entry["request"] != [request, variant] or entry["stamp"] != build_stamp():
+    if entry is None or entry.get("request") != [request, variant]:
+        return None
+    if entry.get("stamp") != build_stamp() or not isinstance(entry.get("dependencies"), list):
         return None
     if not all(_still_same(path, content) for path, content in entry["dependencies"]):
         return None

@@ -204,10 +204,6 @@ def _nearest_existing(path: str) -> str:
     return path
 
 
-def _inside(path: str, directory: str | None) -> bool:
-    return _within(os.path.realpath(path), directory)
-
-
 def _within(real_path: str, directory: str | None) -> bool:
     """Whether the resolved `real_path` is `directory` or under it."""
     if directory is None:

@@ -70,9 +70,26 @@ def policy_points(view) -> dict[str, str]:
     points.update({path: "ro" for path in view.read_only if os.access(path, os.W_OK)})
     points.update({path: "rw" for path in view.read_write})
     points.update({path: "hidden" for path in view.hide if _usable(path)})
-    points.update({path: "ro" for path in view.protect_read_only if os.access(path, os.W_OK)})
-    points.update({path: "hidden" for path in view.protect_hide if _usable(path)})
+    for path in view.protect_read_only:
+        _at_most(points, path, "ro", needed=os.access(path, os.W_OK))
+    for path in view.protect_hide:
+        _at_most(points, path, "hidden", needed=_usable(path))
     return points
+
+
+STRENGTH = {"hidden": 0, "ro": 1, "rw": 2}
+
+
+def _at_most(points: dict, path: str, level: str, needed: bool) -> None:
+    """Cap `path` and every point below it at `level`: a read_write point
+    inside pyjail's own files must not reopen them, and a hidden directory
+    above them must stay hidden (the weaker right wins)."""
+    for point in points:
+        if (point == path or _inside(point, path)) and STRENGTH[points[point]] > STRENGTH[level]:
+            points[point] = level
+    if needed and path not in points:
+        inherited = points[max((p for p in points if _inside(path, p)), key=len)]
+        points[path] = min(inherited, level, key=STRENGTH.get)
 
 
 def _usable(path: str) -> bool:

@@ -33,6 +33,8 @@ FORWARDED_SIGNALS = (
 # si_code of a signal the kernel sends itself, e.g. ^C from the terminal.
 SI_KERNEL = 0x80
 EXEC_STEP = "execute"
+# Seconds PID 1 waits past --timeout before it ends the sandbox itself.
+PID_1_GRACE = 1.0
 
 
 class LaunchPlan:
@@ -103,22 +105,35 @@ def run(plan: LaunchPlan) -> int:
     # is pyjail and whatever the caller started in the same job (the other
     # commands of a pipeline, or a script without job control). Run
     # `setsid -w pyjail ...` where that matters.
-    pid = _fork_into_namespaces(plan)
+    try:
+        pid = _fork_into_namespaces(plan)
+    except BaseException:
+        for fd in (read_end, write_end, started_read, started_write, lifeline_read, lifeline_write):
+            os.close(fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        raise
     if pid == 0:
         os.close(read_end)
         os.close(started_read)
         os.close(lifeline_write)
         _child(plan, write_end, started_write, old_mask, lifeline_read)
+    return _watch(plan, pid, read_end, started_read, (write_end, started_write, lifeline_read))
 
+
+def _watch(plan: LaunchPlan, pid: int, read_end: int, started_read: int, child_ends) -> int:
+    """pyjail's side: the target's pid, its set-up failure if any, its exit.
+
+    pyjail holds on to the lifeline's write end (not in `child_ends`) until
+    it exits.
+    """
     # pyjail and PID 1, which stay beside the target, must not be dumpable:
     # the target runs as the same user and could otherwise write into their
     # memory through /proc/PID/mem or ptrace, and run code outside its
     # filter. (Not before the fork: the child must stay dumpable to write
     # its own uid_map.)
     _sys.prctl(_sys.PR_SET_DUMPABLE, 0)
-    os.close(write_end)
-    os.close(started_write)
-    os.close(lifeline_read)
+    for fd in child_ends:
+        os.close(fd)
     pids = _read_started(started_read)
     if "target" in pids and plan.on_target_started is not None:
         plan.on_target_started(pids["target"])
@@ -143,12 +158,26 @@ def _fork_into_namespaces(plan: LaunchPlan) -> int:
     try:
         pid = _sys.fork_into(ns.clone_flags)
     except OSError as error:
-        if ns.user:
+        if ns.user and not _user_namespace_alone_works():
             raise namespaces.userns_error(plan.profile_name, error.errno) from None
-        raise SetupError(plan.profile_name, "namespaces", "", error.errno) from None
+        refused = f"the kernel refused new {', '.join(ns.names)} namespaces"
+        raise SetupError(plan.profile_name, "namespaces", refused, error.errno) from None
     if pid != 0:
         debug_line(plan.debug, f"fork into namespaces: {(time.perf_counter() - started) * 1000:.2f} ms")
     return pid
+
+
+def _user_namespace_alone_works() -> bool:
+    """After a refused clone: was it the user namespace? (All the
+    namespaces come in one clone, so its error does not say which.)"""
+    try:
+        pid = _sys.fork_into(_sys.CLONE_NEWUSER)
+    except OSError:
+        return False
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return True
 
 
 def _child(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask, lifeline: int) -> None:
@@ -192,10 +221,14 @@ def _init(plan: LaunchPlan, report_fd: int, started_fd: int, old_mask, lifeline:
         step = "capabilities of PID 1"
         pid_init.become_powerless()
         os.close(report_fd)
-        deadline = time.monotonic() + plan.timeout if plan.timeout else None
+        report_fd = -1
+        # Later than pyjail's own deadline: PID 1 acts only when pyjail
+        # could not, having been stopped by the target.
+        deadline = time.monotonic() + plan.timeout + PID_1_GRACE if plan.timeout else None
         pid_init.run(target, FORWARDED_SIGNALS, SI_KERNEL, deadline, EXIT_TIMEOUT)
     except BaseException as error:  # its exit takes the target down too
-        _report_failure(report_fd, step, error)
+        if report_fd >= 0:
+            _report_failure(report_fd, step, error)
     os._exit(125)
 
 
@@ -251,12 +284,14 @@ def _report_failure(fd: int, step: str, error: BaseException) -> None:
         _report(fd, step, 0, f"{type(error).__name__}: {error}")
 
 
-# Ends each failure record: PID 1 and the target may both report one.
-RECORD_END = "\x1e"
+# PID 1 and the target may both report a failure: each record is one
+# write of at most PIPE_BUF bytes (never interleaved), led by its length.
+RECORD_LIMIT = 4000
 
 
 def _report(fd: int, step: str, err: int, message: str) -> None:
-    record = f"{step}\0{err}\0{message}{RECORD_END}".encode(errors="replace")
+    payload = f"{step}\0{err}\0{message}".encode(errors="replace")[:RECORD_LIMIT]
+    record = f"{len(payload)}:".encode() + payload
     try:
         os.write(fd, record)
     except OSError:
@@ -267,7 +302,8 @@ def _read_failure(fd: int) -> ChildFailure | None:
     record = _read_to_end(fd)
     if not record:
         return None  # end-of-file alone: execve succeeded
-    first = record.decode(errors="replace").split(RECORD_END)[0]
+    length, _, rest = record.partition(b":")
+    first = rest[: int(length)].decode(errors="replace")  # the first one written
     step, err, message = first.split("\0", 2)
     return ChildFailure(step, int(err), message)
 

@@ -129,6 +129,14 @@ def _depth(path: str) -> tuple[int, str]:
     return (path.count("/"), path)
 
 
+# Kernel settings a root target, even without capabilities, could change
+# for the whole machine (core_pattern runs a program as root): read-only in
+# every view, whatever the profile says.
+# Limitation: without a mount namespace (Landlock alone, or nothing) they
+# are as writable as the user's own rights make them, for root too.
+KERNEL_SETTINGS = ("/proc/sys", "/proc/sysrq-trigger")
+
+
 def apply_view(plan: ViewPlan) -> None:
     """Build the view in the current mount namespace. Runs in the child."""
     # First and always: nothing done below may propagate to the host.
@@ -136,7 +144,29 @@ def apply_view(plan: ViewPlan) -> None:
     cwd = _current_directory()
     for path in plan.pins:
         _attach(_clone_tree(path), path)
+    # Before the profile's paths, which may name something under /proc.
+    if plan.fresh_proc:
+        _sys.mount(
+            "proc", "/proc", "proc", _sys.MS_NOSUID | _sys.MS_NODEV | _sys.MS_NOEXEC
+        )
 
+    _apply_profile_paths(plan)
+
+    # Last: no profile path (read_write, home_keep) may make pyjail's own
+    # files or the kernel's settings writable or visible again.
+    for path in plan.protect_read_only + KERNEL_SETTINGS:
+        _bind_read_only_if_shown(path)
+    if plan.protect_hide:
+        _hide_all(plan.protect_hide)
+    # Limitation: /sys stays the host's, so a new network namespace still
+    # lists the host's interfaces under /sys/class/net.
+
+    _return_to(cwd)
+
+
+def _apply_profile_paths(plan: ViewPlan) -> None:
+    """Read-only trees, private /tmp, home and /dev on top of them, the
+    read-write exceptions, then the hidden paths, which nothing covers."""
     dev_nodes = _open_dev_nodes() if plan.private_dev else {}
     kept = [
         (path, _clone_tree(path)) for path in plan.home_keep if _under(path, plan.home)
@@ -159,20 +189,6 @@ def apply_view(plan: ViewPlan) -> None:
         _attach(tree, path)
     if plan.hide:
         _hide_all(plan.hide)
-    # Last: a read_write or home_keep path above pyjail's own files must
-    # not make them writable or visible again.
-    for path in plan.protect_read_only:
-        _bind_read_only_if_shown(path)
-    if plan.protect_hide:
-        _hide_all(plan.protect_hide)
-    # Limitation: /sys stays the host's, so a new network namespace still
-    # lists the host's interfaces under /sys/class/net.
-    if plan.fresh_proc:
-        _sys.mount(
-            "proc", "/proc", "proc", _sys.MS_NOSUID | _sys.MS_NODEV | _sys.MS_NOEXEC
-        )
-
-    _return_to(cwd)
 
 
 def _current_directory() -> str | None:

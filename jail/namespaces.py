@@ -1,8 +1,9 @@
-"""Which namespaces the sandbox gets, and how a process enters them.
+"""Which namespaces the sandbox gets, and how its first process maps its ids.
 
 An ordinary user can create the other namespaces only inside a user
-namespace of their own, so for them the user namespace comes first and maps
-their uid and gid to themselves (or to root inside, when the profile asks).
+namespace of their own, so for them a user namespace owns the others (all
+come in one clone, see jail.launcher) and maps their uid and gid to
+themselves (or to root inside, when the profile asks).
 Root gets the same namespaces without a user namespace unless the profile
 asks for one. Nothing here falls back silently: when the kernel refuses a
 user namespace, the error names the setting that refuses it.
@@ -25,7 +26,7 @@ FLAGS = {
     "cgroup": _sys.CLONE_NEWCGROUP,
 }
 # The sysctls that switch unprivileged user namespaces off, and what each
-# value means; read when unshare fails, so the message names the real cause.
+# value means; read when the clone is refused, so the message names the cause.
 USERNS_SWITCHES = (
     ("/proc/sys/user/max_user_namespaces", "user.max_user_namespaces", "0"),
     (

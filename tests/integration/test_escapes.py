@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import PYJAIL, UNPRIVILEGED_UID, run_pyjail
+from conftest import PYJAIL, UNPRIVILEGED_UID, as_user, run_pyjail
 
 USERS = [pytest.param(None, id="root"), pytest.param(UNPRIVILEGED_UID, id="unprivileged")]
 OPEN_MEM = "import sys\ntry:\n open(sys.argv[1], 'r+b')\n print('writable')\nexcept OSError as e:\n print('refused', e.errno)\n"
@@ -193,3 +193,50 @@ def test_root_without_capabilities_is_told_why_namespaces_fail():
     )
     assert result.returncode == 125
     assert result.stderr.startswith("pyjail: default: user namespace: root without CAP_SYS_ADMIN")
+
+
+@pytest.mark.parametrize("extra", [[], ["--read-write", "/proc/sys"]], ids=["default", "asking-for-it"])
+def test_a_root_target_cannot_change_the_machines_kernel_settings(extra):
+    """Root without capabilities still owns /proc/sys/kernel/core_pattern,
+    whose pipe handler the kernel runs as root on the host. (Opened, never
+    written.)"""
+    code = (
+        "import os\n"
+        "for path in ('/proc/sys/kernel/core_pattern', '/proc/sysrq-trigger'):\n"
+        "    try:\n"
+        "        os.close(os.open(path, os.O_WRONLY))\n"
+        "        print(path, 'writable')\n"
+        "    except OSError as error:\n"
+        "        print(path, error.strerror)\n"
+    )
+    result = run_pyjail(*extra, "--", sys.executable, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert "writable" not in result.stdout
+    assert "/proc/sys/kernel/core_pattern Read-only file system" in result.stdout
+    # Kernels built without magic SysRq have no such file at all.
+    assert result.stdout.splitlines()[1] in (
+        "/proc/sysrq-trigger Read-only file system",
+        "/proc/sysrq-trigger No such file or directory",
+    )
+
+
+def test_a_refused_namespace_is_not_blamed_on_the_user_namespace():
+    """All namespaces come in one clone; when the kernel refuses it (here an
+    outer filter refuses a new PID namespace), the error must not send an
+    unprivileged user to the user-namespace settings."""
+    outer_policy = (
+        "import errno, os, sys\n"
+        "from jail.libseccomp import binding\n"
+        "seccomp = binding()\n"
+        "policy = seccomp.SyscallFilter(seccomp.ALLOW)\n"
+        "policy.add_rule(seccomp.ERRNO(errno.ENOSPC), 'clone',\n"
+        "                seccomp.Arg(0, seccomp.MASKED_EQ, 0x20000000, 0x20000000))\n"
+        "policy.load()\n"
+        "os.execv(sys.argv[1], sys.argv[1:])\n"
+    )
+    command = [sys.executable, "-c", outer_policy, PYJAIL, "--", "true"]
+    result = subprocess.run(as_user(UNPRIVILEGED_UID, command), capture_output=True, text=True, cwd="/")
+    assert result.returncode == 125
+    assert result.stderr.startswith(
+        "pyjail: default: namespaces: the kernel refused new mount, pid, ipc, uts namespaces: "
+    ), result.stderr

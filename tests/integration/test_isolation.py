@@ -401,11 +401,18 @@ def test_timeout_kills_the_whole_sandbox_with_124(namespaces):
     assert processes_running(main) == []
 
 
-def test_timeout_still_ends_with_124_when_pyjail_was_stopped_past_it():
-    """^Z, then fg after the deadline: the sandbox is killed as usual."""
+@pytest.mark.parametrize(
+    "namespaces", [[], ["--no-namespaces"]], ids=["pid-namespace", "no-namespaces"]
+)
+def test_timeout_still_ends_with_124_when_pyjail_was_stopped_past_it(namespaces):
+    """^Z, then fg after the deadline (before PID 1's own, later one): pyjail
+    wakes from an interrupted wait past its deadline and kills as usual."""
     main = unique_command("main")
     process = subprocess.Popen(
-        [PYJAIL, "--timeout", "1", "--", *main], stderr=subprocess.PIPE, text=True
+        [PYJAIL, *namespaces, "--timeout", "1", "--", *main],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     time.sleep(0.3)
     process.send_signal(signal.SIGSTOP)
@@ -425,15 +432,15 @@ def test_a_target_that_stops_pyjail_still_dies_at_the_timeout():
     script = f"(setsid {' '.join(detached)} &); sleep 0.3; kill -STOP 0"
     # A session of its own, so that the test runner is not in that group.
     process = subprocess.Popen(
-        [PYJAIL, "--timeout", "1", "--", "sh", "-c", script],
+        [PYJAIL, "--timeout", "2", "--", "sh", "-c", script],
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
     try:
-        time.sleep(0.8)
+        time.sleep(1.2)
         assert processes_running(detached) != []
-        _, stderr = process.communicate(timeout=5)
+        _, stderr = process.communicate(timeout=8)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGCONT)

@@ -118,10 +118,15 @@ EXPOSING_PROFILES = {
     "read-write-parent": '[filesystem]\nread_write = ["{parent}"]\n',
     # A private home that keeps all of the real one.
     "home-kept": '[filesystem]\nprivate_home = true\nhome_keep = ["~"]\n',
-    # No mount namespace: Landlock alone, with the parent writable.
+    # No mount namespace: Landlock alone, with the parent writable, or with
+    # the profile directory itself writable.
     "landlock-read-write-parent": (
         '[namespaces]\nenabled = false\n[filesystem]\nlandlock = "required"\nprivate_tmp = false\n'
         'private_dev = false\nread_write = ["{parent}"]\n'
+    ),
+    "landlock-read-write-inside": (
+        '[namespaces]\nenabled = false\n[filesystem]\nlandlock = "required"\nprivate_tmp = false\n'
+        'private_dev = false\nread_write = ["{config}/pyjail/profiles"]\n'
     ),
 }
 
@@ -132,9 +137,11 @@ def test_a_profile_path_above_pyjails_own_does_not_uncover_them(user_dirs, user,
     """read_write or home_keep over the directory that holds pyjail's cache
     and config: they stay hidden and read-only, and cannot be moved aside."""
     env, cache, config = user_dirs
+    (config / "pyjail" / "profiles").mkdir(parents=True)
     profile = cache.parent / "exposing.toml"
     profile.write_text(
-        'include = ["default"]\n' + EXPOSING_PROFILES[exposing].format(parent=cache.parent)
+        'include = ["default"]\n'
+        + EXPOSING_PROFILES[exposing].format(parent=cache.parent, config=config)
     )
     _chown(cache.parent, user)
     run_pyjail("--profile", "strict", "--", "true", env=env, user=user)  # caches strict
@@ -155,3 +162,20 @@ def test_a_profile_path_above_pyjails_own_does_not_uncover_them(user_dirs, user,
 
     again = run_pyjail("--profile", "strict", "--", probe, "inet", env=env, user=user)
     assert "socket_inet errno EAFNOSUPPORT" in again.stdout
+
+
+@pytest.mark.parametrize("namespaces", [True, False], ids=["mount-namespace", "landlock-only"])
+def test_a_hidden_directory_above_pyjails_own_stays_hidden(user_dirs, namespaces):
+    env, cache, config = user_dirs
+    (config / "pyjail").mkdir()
+    (config / "pyjail" / "note").write_text("secret\n")
+    profile = cache.parent / "hiding.toml"
+    isolation = "" if namespaces else (
+        '[namespaces]\nenabled = false\n[filesystem]\nlandlock = "required"\n'
+        "private_tmp = false\nprivate_dev = false\n"
+    )
+    profile.write_text(f'include = ["default"]\n{isolation}' + (
+        "" if not namespaces else "[filesystem]\n") + f'hide = ["{config}"]\n')
+    result = run_pyjail("--profile", str(profile), "--", "cat", f"{config}/pyjail/note", env=env)
+    assert result.returncode != 0
+    assert "secret" not in result.stdout
