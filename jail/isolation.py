@@ -132,15 +132,17 @@ def _protect_pyjail_itself(spec: dict) -> tuple[dict, str]:
         locations.bundled_profile_dir(),
         locations.package_dir(),
         sys.prefix,
+        # Where the next pyjail imports from: a module planted in any of
+        # them (an editable install puts the checkout itself there) would
+        # run in pyjail, outside every sandbox.
+        *(entry for entry in sys.path if entry and os.path.isdir(entry)),
         *spec.get("profile_files", []),
     ]
     # Paths inside a private home are protected too: home_keep may bring
     # them back. The mounts skip what the finished view does not show.
-    read_only = _outermost(
-        os.path.realpath(path)
-        for path in candidates
-        if os.path.exists(path) and os.access(path, os.W_OK)
-    )
+    # Also where this user cannot write the directory itself: it may hold
+    # files or directories the user can write, or chmod back.
+    read_only = _outermost(os.path.realpath(path) for path in candidates if os.path.exists(path))
     hide = [os.path.realpath(cache)] if _own_directory(cache) else []
     protected = dict(fs)
     protected["protect_read_only"] = read_only

@@ -67,13 +67,18 @@ def policy_points(view) -> dict[str, str]:
     list (a 0711 home) would cost every other entry of that directory.
     """
     points = {"/": "rw"}
-    points.update({path: "ro" for path in view.read_only if os.access(path, os.W_OK)})
+    # Not only where this user can write the path itself: a directory it
+    # cannot write may hold files it can.
+    points.update({path: "ro" for path in view.read_only if _usable(path)})
     points.update({path: "rw" for path in view.read_write})
     points.update({path: "hidden" for path in view.hide if _usable(path)})
     for path in view.protect_read_only:
-        _at_most(points, path, "ro", needed=os.access(path, os.W_OK))
+        _at_most(points, path, "ro", needed=_usable(path))
+    # Limitation: Landlock alone keeps pyjail's cache read-only, not hidden:
+    # a hidden point takes READ_DIR from every directory above it (Landlock
+    # passes rights down), and `ls /` or `ls ~` would fail in every sandbox.
     for path in view.protect_hide:
-        _at_most(points, path, "hidden", needed=_usable(path))
+        _at_most(points, path, "ro", needed=_usable(path))
     return points
 
 

@@ -129,12 +129,16 @@ def _depth(path: str) -> tuple[int, str]:
     return (path.count("/"), path)
 
 
-# Kernel settings a root target, even without capabilities, could change
-# for the whole machine (core_pattern runs a program as root): read-only in
-# every view, whatever the profile says.
+# Kernel and hardware settings a root target, even without capabilities,
+# could change for the whole machine (core_pattern runs a program as root,
+# /sys/power/state suspends it, /proc/bus/pci writes PCI configuration):
+# read-only in every view, whatever the profile says.
 # Limitation: without a mount namespace (Landlock alone, or nothing) they
 # are as writable as the user's own rights make them, for root too.
-KERNEL_SETTINGS = ("/proc/sys", "/proc/sysrq-trigger")
+KERNEL_SETTINGS = (
+    "/proc/sys", "/proc/sysrq-trigger", "/proc/bus", "/proc/irq", "/proc/acpi",
+    "/proc/fs", "/proc/scsi", "/sys",
+)
 
 
 def apply_view(plan: ViewPlan) -> None:

@@ -96,6 +96,9 @@ def plan_namespaces(spec: dict, view_needs_mount: bool) -> NamespacePlan:
     if not spec["enabled"]:
         return NamespacePlan(False, (), uid, gid, False, "", False)
 
+    # Limitation: without a PID namespace the host's /proc stays: a root
+    # target reaches host processes of its own uid that hold no
+    # capabilities (their /proc/PID/root, oom_score_adj), past the view.
     names = [name for name in FLAGS if spec[name]]
     implied = []
     if "pid" in names and "mount" not in names:

@@ -28,10 +28,10 @@ def run(target: int, forwarded: tuple, si_kernel: int, deadline: float | None, t
     while True:
         status = _reap_all(target)
         if status is not None:
-            os._exit(status)
+            _end(status)
         info = _next_signal(waited, deadline)
         if info is None:
-            _end_at_deadline(timeout_status)
+            _end(timeout_status)
         if info.si_signo == signal.SIGCHLD:
             continue
         # A terminal's signals reach the target directly (same process
@@ -43,12 +43,13 @@ def run(target: int, forwarded: tuple, si_kernel: int, deadline: float | None, t
                 pass
 
 
-def _end_at_deadline(status: int) -> None:
+def _end(status: int) -> None:
     """Kill everything else in the namespace, wake pyjail, exit `status`.
 
-    The target may have stopped its process group, pyjail included: without
-    SIGCONT, pyjail would never see the end, and a caller without job
-    control would wait for ever.
+    The target may have stopped its process group, pyjail included, before
+    it ended or the deadline came: without SIGCONT pyjail would never see
+    the end, and a caller without job control would wait for ever. (Another
+    stopped member of the same group is woken too.)
     """
     for pid, number in ((-1, signal.SIGKILL), (0, signal.SIGCONT)):
         try:

@@ -240,3 +240,22 @@ def test_a_refused_namespace_is_not_blamed_on_the_user_namespace():
     assert result.stderr.startswith(
         "pyjail: default: namespaces: the kernel refused new mount, pid, ipc, uts namespaces: "
     ), result.stderr
+
+
+def test_a_root_target_cannot_change_hardware_or_power_settings():
+    """Opened for writing only, never written."""
+    code = (
+        "import glob, os\n"
+        "paths = ['/sys/power/state'] + glob.glob('/proc/irq/*/smp_affinity')[:1]"
+        " + glob.glob('/proc/bus/pci/*/*')[:1]\n"
+        "for path in paths:\n"
+        "    try:\n"
+        "        os.close(os.open(path, os.O_WRONLY))\n"
+        "        print(path, 'writable')\n"
+        "    except OSError as error:\n"
+        "        print(path, error.strerror)\n"
+    )
+    result = run_pyjail("--", sys.executable, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert "/sys/power/state Read-only file system" in result.stdout
+    assert "writable" not in result.stdout

@@ -424,29 +424,46 @@ def test_timeout_still_ends_with_124_when_pyjail_was_stopped_past_it(namespaces)
     assert processes_running(main) == []
 
 
+def _run_in_own_session(args: list[str], timeout: float, while_running=lambda: None):
+    """pyjail in a session of its own, so that the test runner is not in the
+    process group the target stops; never left stopped. (code, stderr)"""
+    process = subprocess.Popen(
+        [PYJAIL, *args], stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        while_running()
+        _, stderr = process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)
+            process.kill()
+    return process.returncode, stderr
+
+
 def test_a_target_that_stops_pyjail_still_dies_at_the_timeout():
     """The target stops its whole process group, pyjail included, after
     starting a detached child: PID 1, which nothing inside can stop, ends
     the sandbox at the deadline anyway, and wakes pyjail to say so."""
     detached = unique_command("detached")
     script = f"(setsid {' '.join(detached)} &); sleep 0.3; kill -STOP 0"
-    # A session of its own, so that the test runner is not in that group.
-    process = subprocess.Popen(
-        [PYJAIL, "--timeout", "2", "--", "sh", "-c", script],
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
+
+    def detached_child_started():
         time.sleep(1.2)
         assert processes_running(detached) != []
-        _, stderr = process.communicate(timeout=8)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGCONT)
-            process.kill()
-    assert process.returncode == 124, stderr
+
+    code, stderr = _run_in_own_session(
+        ["--timeout", "2", "--", "sh", "-c", script], 8, detached_child_started
+    )
+    assert code == 124, stderr
     assert processes_running(detached) == []
+
+
+def test_a_target_that_stops_pyjail_and_then_exits_does_not_leave_it_stopped():
+    # Stops its whole group, pyjail included; a helper outside the group
+    # wakes the target alone, which then exits.
+    script = '(setsid sh -c "sleep 1; kill -CONT $$" &); sleep 0.3; kill -STOP 0; exit 3'
+    code, stderr = _run_in_own_session(["--", "sh", "-c", script], 10)
+    assert code == 3, stderr
 
 
 def test_orphaned_grandchild_is_reaped():
@@ -641,3 +658,18 @@ def test_landlock_alone_under_a_directory_others_cannot_list(world_tmp):
     )
     assert "SECRET" not in result.stdout
     assert marker.exists()
+
+
+def test_landlock_read_only_covers_writable_files_in_a_directory_the_user_cannot_write(world_tmp):
+    directory = world_tmp / "shared"
+    directory.mkdir()
+    data = directory / "data"
+    data.write_text("before\n")
+    data.chmod(0o666)
+    directory.chmod(0o755)  # root's directory: uid 65534 cannot write it, only the file
+    result = run_pyjail(
+        "--no-namespaces", "--read-only", str(directory), "--",
+        "sh", "-c", f"echo after > {data}", user=UNPRIVILEGED_UID,
+    )
+    assert result.returncode != 0
+    assert data.read_text() == "before\n"

@@ -157,7 +157,8 @@ def test_a_profile_path_above_pyjails_own_does_not_uncover_them(user_dirs, user,
     result = run_pyjail("--profile", str(profile), "--", "sh", "-c", attack, env=env, user=user)
     assert result.returncode == 0, result.stderr
     assert "planted" not in result.stdout
-    assert "cache-visible" not in result.stdout
+    if not exposing.startswith("landlock"):  # Landlock alone: read-only, see landlock.py
+        assert "cache-visible" not in result.stdout
     assert "moved" not in result.stdout
 
     again = run_pyjail("--profile", "strict", "--", probe, "inet", env=env, user=user)
@@ -179,3 +180,19 @@ def test_a_hidden_directory_above_pyjails_own_stays_hidden(user_dirs, namespaces
     result = run_pyjail("--profile", str(profile), "--", "cat", f"{config}/pyjail/note", env=env)
     assert result.returncode != 0
     assert "secret" not in result.stdout
+
+
+def test_root_sandbox_cannot_plant_a_module_where_pyjail_imports_from():
+    """An editable install puts the checkout itself on pyjail's sys.path: a
+    module planted there would run in the next pyjail, outside any sandbox."""
+    target = REPO / "msvcrt.py"
+    result = run_pyjail("--", "sh", "-c", f"echo 'print(1)' > {target}")
+    assert result.returncode != 0
+    assert "Read-only file system" in result.stderr
+    assert not target.exists()
+
+
+def test_landlock_alone_keeps_the_root_and_home_listable(user_dirs):
+    env, _cache, _config = user_dirs
+    result = run_pyjail("--no-namespaces", "--", "sh", "-c", 'ls / >/dev/null && ls "$HOME" >/dev/null && echo listed', env=env)
+    assert result.stdout == "listed\n", result.stderr
