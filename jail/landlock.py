@@ -61,24 +61,23 @@ def policy_points(view) -> dict[str, str]:
     pyjail's own files come last: a read_write path above them must not
     make them writable again.
 
-    A path this user cannot write needs no read-only rule, and one it cannot
-    use at all needs no hiding: the kernel refuses those already. Leaving
-    them out matters, because a rule below a directory this user cannot
-    list (a 0711 home) would cost every other entry of that directory.
+    A path this user cannot use at all needs no rule: the kernel refuses it
+    already. A read-only path gets its rule even where the user cannot write
+    the path itself, since a directory may hold files the user can write
+    (see restrict() for when such a rule is given up).
     """
+    wanted = _usable
     points = {"/": "rw"}
-    # Not only where this user can write the path itself: a directory it
-    # cannot write may hold files it can.
-    points.update({path: "ro" for path in view.read_only if _usable(path)})
+    points.update({path: "ro" for path in view.read_only if wanted(path)})
     points.update({path: "rw" for path in view.read_write})
     points.update({path: "hidden" for path in view.hide if _usable(path)})
     for path in view.protect_read_only:
-        _at_most(points, path, "ro", needed=_usable(path))
+        _at_most(points, path, "ro", needed=wanted(path))
     # Limitation: Landlock alone keeps pyjail's cache read-only, not hidden:
     # a hidden point takes READ_DIR from every directory above it (Landlock
     # passes rights down), and `ls /` or `ls ~` would fail in every sandbox.
     for path in view.protect_hide:
-        _at_most(points, path, "ro", needed=_usable(path))
+        _at_most(points, path, "ro", needed=wanted(path))
     return points
 
 
@@ -101,6 +100,21 @@ def _usable(path: str) -> bool:
     return any(os.access(path, mode) for mode in (os.R_OK, os.W_OK, os.X_OK))
 
 
+def _may_write(path: str) -> bool:
+    try:
+        return os.access(path, os.W_OK) or os.stat(path).st_uid == os.geteuid()
+    except OSError:
+        return False
+
+
+class UnlistableError(OSError):
+    """A rule would need a directory this user cannot list."""
+
+    def __init__(self, err: int, text: str, message: str, directory: str):
+        super().__init__(err, text, message)
+        self.directory = directory
+
+
 def restrict(view) -> int:
     """Apply the rule set to the calling process; returns the ABI used.
 
@@ -111,17 +125,43 @@ def restrict(view) -> int:
     if abi == 0:
         raise OSError(95, "Landlock is not available in this kernel")  # EOPNOTSUPP
     handled = handled_rights(abi)
-    points = policy_points(view)
     rights = {"rw": handled, "ro": READ & handled, "hidden": 0}
+    points = policy_points(view)
+    while True:
+        try:
+            ruleset = _ruleset(points, handled, rights)
+            break
+        except UnlistableError as error:
+            # Limitation: below a directory this user cannot list (a 0711
+            # home), a read-only path the user can neither write nor own
+            # gets no rule, so a file in it that others may write stays
+            # writable; a rule there would cost every other entry of that
+            # directory (a mount namespace has no such limit).
+            given_up = [
+                path for path, level in points.items()
+                if level == "ro" and _inside(path, error.directory) and not _may_write(path)
+            ]
+            if not given_up:
+                raise
+            for path in given_up:
+                del points[path]
 
-    ruleset = _sys.landlock_create_ruleset(handled)
     try:
-        _cover(ruleset, "/", rights[points["/"]], points, rights)
         _sys.set_no_new_privs()
         _sys.landlock_restrict_self(ruleset)
     finally:
         os.close(ruleset)
     return abi
+
+
+def _ruleset(points: dict, handled: int, rights: dict) -> int:
+    ruleset = _sys.landlock_create_ruleset(handled)
+    try:
+        _cover(ruleset, "/", rights[points["/"]], points, rights)
+    except BaseException:
+        os.close(ruleset)
+        raise
+    return ruleset
 
 
 def _cover(ruleset: int, path: str, granted: int, points: dict, rights: dict) -> None:
@@ -144,11 +184,12 @@ def _cover(ruleset: int, path: str, granted: int, points: dict, rights: dict) ->
         # cannot be named, so they could only lose their rights along with
         # the restricted path: pyjail refuses rather than run the program in
         # a view that breaks it for no visible reason.
-        raise OSError(
+        raise UnlistableError(
             error.errno,
             error.strerror,
             f"{path} cannot be listed, so Landlock alone cannot restrict only part of it "
             "(a mount namespace can)",
+            path,
         ) from None
     visited = set()
     for entry in entries:
