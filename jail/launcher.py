@@ -396,8 +396,9 @@ def _kill_sandbox(pid: int, init: int | None) -> None:
     # the target (parent death signal) but not the processes it started,
     # and a process that detached itself (a daemon) outlives a normal exit
     # too. The target, running as the same user, can also stop pyjail
-    # (SIGSTOP to its parent) and so outlast --timeout; inside a PID
-    # namespace it cannot name pyjail's pid.
+    # (SIGSTOP to its parent) and so outlast --timeout; with a PID
+    # namespace it can stop pyjail only through their process group, and
+    # PID 1 then ends the sandbox at the deadline.
     while True:
         for descendant in _descendants(os.getpid()):
             _signal_child(descendant, signal.SIGKILL)
