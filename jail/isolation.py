@@ -156,7 +156,7 @@ def _outermost(paths) -> list[str]:
     unique = sorted(set(paths), key=lambda path: path.count("/"))
     kept: list[str] = []
     for path in unique:
-        if not any(_within(path, other) for other in kept):
+        if not any(mounts.under(path, other) for other in kept):
             kept.append(path)
     return kept
 
@@ -180,7 +180,7 @@ def _pins(protected: list[str], fs: dict) -> list[str]:
                 directory not in pins
                 and directory not in protected
                 and os.access(parent, os.W_OK)
-                and not any(_within(directory, r) for r in restricted)
+                and not any(mounts.under(directory, r) for r in restricted)
             ):
                 pins.append(directory)
             directory = parent
@@ -204,13 +204,6 @@ def _nearest_existing(path: str) -> str:
     while not os.path.exists(path):
         path = os.path.dirname(path)
     return path
-
-
-def _within(real_path: str, directory: str | None) -> bool:
-    """Whether the resolved `real_path` is `directory` or under it."""
-    if directory is None:
-        return False
-    return real_path == directory or real_path.startswith(directory.rstrip("/") + "/")
 
 
 def _check_program_visible(view, program: str, profile_name: str) -> None:
@@ -238,7 +231,7 @@ def _check_program_visible(view, program: str, profile_name: str) -> None:
 def _check_home_outside_private_tmp(view, profile_name: str) -> None:
     """A private home inside a private /tmp would have nothing to be mounted on."""
     for directory in mounts.PRIVATE_TMP_DIRS if view.private_tmp and view.home else ():
-        if _within(view.home, directory):
+        if mounts.under(view.home, directory):
             raise UnsupportedError(
                 profile_name,
                 "[filesystem].private_home",

@@ -173,7 +173,7 @@ def _apply_profile_paths(plan: ViewPlan) -> None:
     read-write exceptions, then the hidden paths, which nothing covers."""
     dev_nodes = _open_dev_nodes() if plan.private_dev else {}
     kept = [
-        (path, _clone_tree(path)) for path in plan.home_keep if _under(path, plan.home)
+        (path, _clone_tree(path)) for path in plan.home_keep if under(path, plan.home)
     ]
     writable = [(path, _clone_tree(path)) for path in plan.read_write]
 
@@ -217,7 +217,8 @@ def _return_to(cwd: str | None) -> None:
                 continue
 
 
-def _under(path: str, parent: str | None) -> bool:
+def under(path: str, parent: str | None) -> bool:
+    """Whether `path` is `parent` or below it (both already resolved)."""
     return parent is not None and (
         path == parent or path.startswith(parent.rstrip("/") + "/")
     )

@@ -22,7 +22,7 @@ import os
 import re
 from pathlib import Path
 
-from jail import constants, paths, seccomp_compiler
+from jail import constants, mounts, paths, seccomp_compiler
 from jail.errors import ProfileError
 from jail.profile import ALLOW, Profile, suggest
 
@@ -323,9 +323,9 @@ def _writable_profile_dir(profile: Profile) -> list[Finding]:
     findings = []
     for entry in writable:
         path = os.path.realpath(_expand(entry))
-        if _within(own, path):
+        if mounts.under(own, path):
             relation = "holds"
-        elif _within(path, own):
+        elif mounts.under(path, own):
             relation = "is inside"
         else:
             continue
@@ -338,10 +338,6 @@ def _writable_profile_dir(profile: Profile) -> list[Finding]:
             )
         )
     return findings
-
-
-def _within(path: str, directory: str) -> bool:
-    return path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
 def _expand(entry: str) -> str:

@@ -126,23 +126,31 @@ def test_a_misspelt_path_on_the_command_line_is_refused(option, tmp_path):
     assert not marker.exists()
 
 
-def test_a_refused_bounding_set_drop_stops_the_launch():
-    """Something outside pyjail (a container's own filter, here one loaded
-    just for this run) answers every PR_CAPBSET_DROP with EINVAL: root's
-    target must not start with its capabilities."""
-    outer_policy = (
+def _under_outer_filter(rule: str, arguments: list[str], user=None):
+    """Run pyjail under a seccomp filter of someone else's (a container's),
+    loaded just for this run: allow all but `rule` (add_rule's arguments)."""
+    outer = (
         "import errno, os, sys\n"
         "from jail.libseccomp import binding\n"
         "seccomp = binding()\n"
         "policy = seccomp.SyscallFilter(seccomp.ALLOW)\n"
-        "policy.add_rule(seccomp.ERRNO(errno.EINVAL), 'prctl', seccomp.Arg(0, seccomp.EQ, 24))\n"
+        f"policy.add_rule({rule})\n"
         "policy.load()\n"
         "os.execv(sys.argv[1], sys.argv[1:])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", outer_policy, PYJAIL, "--", "grep", "CapEff", "/proc/self/status"],
-        capture_output=True,
-        text=True,
+    command = [sys.executable, "-c", outer, PYJAIL, *arguments]
+    if user is not None:
+        command = as_user(user, command)
+    return subprocess.run(command, capture_output=True, text=True, cwd="/")
+
+
+def test_a_refused_bounding_set_drop_stops_the_launch():
+    """Something outside pyjail (a container's own filter, here one loaded
+    just for this run) answers every PR_CAPBSET_DROP with EINVAL: root's
+    target must not start with its capabilities."""
+    result = _under_outer_filter(
+        "seccomp.ERRNO(errno.EINVAL), 'prctl', seccomp.Arg(0, seccomp.EQ, 24)",
+        ["--", "grep", "CapEff", "/proc/self/status"],
     )
     assert result.returncode == 125, result.stdout
     assert "CapEff" not in result.stdout
@@ -224,18 +232,11 @@ def test_a_refused_namespace_is_not_blamed_on_the_user_namespace():
     """All namespaces come in one clone; when the kernel refuses it (here an
     outer filter refuses a new PID namespace), the error must not send an
     unprivileged user to the user-namespace settings."""
-    outer_policy = (
-        "import errno, os, sys\n"
-        "from jail.libseccomp import binding\n"
-        "seccomp = binding()\n"
-        "policy = seccomp.SyscallFilter(seccomp.ALLOW)\n"
-        "policy.add_rule(seccomp.ERRNO(errno.ENOSPC), 'clone',\n"
-        "                seccomp.Arg(0, seccomp.MASKED_EQ, 0x20000000, 0x20000000))\n"
-        "policy.load()\n"
-        "os.execv(sys.argv[1], sys.argv[1:])\n"
+    result = _under_outer_filter(
+        "seccomp.ERRNO(errno.ENOSPC), 'clone', seccomp.Arg(0, seccomp.MASKED_EQ, 0x20000000, 0x20000000)",
+        ["--", "true"],
+        user=UNPRIVILEGED_UID,
     )
-    command = [sys.executable, "-c", outer_policy, PYJAIL, "--", "true"]
-    result = subprocess.run(as_user(UNPRIVILEGED_UID, command), capture_output=True, text=True, cwd="/")
     assert result.returncode == 125
     assert result.stderr.startswith(
         "pyjail: default: namespaces: the kernel refused new mount, pid, ipc, uts namespaces: "
